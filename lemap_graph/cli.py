@@ -1,0 +1,530 @@
+"""The ``lemap`` command: build the store, validate the data, run named queries, export, count, serve.
+
+Every command prints what it made on standard output and its notes and errors on standard error.
+Exit status: 0 when all went well; 1 when the data does not conform (``validate``) or something
+failed while running; 2 for unusable input (a file that does not parse, a missing file, an unknown
+named query, a bad ``--param``, a query with a syntax error). Errors never print a traceback.
+
+>>> main(["query", "--list"]) == 0  # doctest: +ELLIPSIS
+countries ...
+True
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import importlib
+import json
+import os
+import re
+import sys
+from pathlib import Path
+from typing import Callable, Sequence
+
+import pyoxigraph as ox
+
+from . import formats, queries, store as st
+
+PROG = "lemap"
+TABLE_WIDTH = 80  # widest table cell before it is cut with "…"
+
+
+class CLIError(Exception):
+    """An error to report on stderr as ``lemap <command>: error: <message>`` with exit ``code``."""
+
+    def __init__(self, message: str, code: int = 2):
+        super().__init__(message)
+        self.code = code
+
+
+# --- helpers shared by the commands ------------------------------------------------------------
+
+
+def _note(text: str) -> None:
+    print(f"{PROG}: {text}", file=sys.stderr)
+
+
+def _write(data: bytes | str) -> None:
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is None:  # a text-only stream (doctest, some IDEs)
+        sys.stdout.write(data.decode("utf-8"))
+        return
+    sys.stdout.flush()
+    buffer.write(data)
+    buffer.flush()
+
+
+def _store_path(args: argparse.Namespace) -> Path:
+    return Path(args.store) if args.store else st.store_path_from_env()
+
+
+def _sources(args: argparse.Namespace) -> list[st.Source]:
+    root = Path(args.root).resolve() if args.root else st.PROJECT_ROOT
+    sources = st.default_sources(root)
+    if not sources:
+        raise CLIError(f"no source files under {root} (looked for ontology/*.ttl, ontology/schemes/*.ttl, data/triples/*.ttl)")
+    return sources
+
+
+def _build(store: ox.Store, sources: list[st.Source], progress=None) -> st.BuildReport:
+    try:
+        return st.build_store(store, sources, progress=progress)
+    except st.SourceError as e:
+        raise CLIError(str(e)) from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise CLIError(f"cannot read the sources: {e}") from None
+
+
+def _is_store(path: Path) -> bool:
+    return (path / "CURRENT").is_file()  # RocksDB writes CURRENT when it creates a database
+
+
+def open_for_reading(args: argparse.Namespace) -> ox.Store:
+    """The on-disk store opened read-only if there is one, else an in-memory store built from the sources."""
+    path = _store_path(args)
+    if _is_store(path):
+        try:
+            store = ox.Store.read_only(str(path))
+        except OSError as e:
+            raise CLIError(f"cannot open the store at {path}: {e}", 1) from None
+        _note(f"using the store at {path}")
+        _warn_if_stale(store, args)
+        return store
+    store = ox.Store()
+    sources = _sources(args)
+    _build(store, sources)
+    _note(f"no store at {path}: built an in-memory store from {len(sources)} source files (`lemap build` keeps one)")
+    return store
+
+
+def _warn_if_stale(store: ox.Store, args: argparse.Namespace) -> None:
+    recorded = st.recorded_sources(store)
+    if not recorded:
+        return
+    try:
+        sources = _sources(args)
+    except CLIError:
+        return
+    changed = [s.relpath for s in sources if recorded.get(s.graph, ("", ""))[1] != _sha256(s.path)]
+    gone = set(recorded) - {s.graph for s in sources}
+    if changed or gone:
+        names = ", ".join(changed[:3]) + (", …" if len(changed) > 3 else "")
+        what = [f"{len(changed)} source files new or changed ({names})"] if changed else []
+        what += [f"{len(gone)} graphs whose file is gone"] if gone else []
+        _note(f"the store is out of date: {'; '.join(what)}; run `lemap build`")
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def cell(term) -> str:
+    """One RDF term as a table cell: IRIs as CURIEs where a prefix fits, literals as their text."""
+    if term is None:
+        return ""
+    if isinstance(term, ox.NamedNode):
+        return queries.compact(term.value)
+    if isinstance(term, ox.BlankNode):
+        return f"_:{term.value}"
+    if isinstance(term, ox.Literal):
+        return " ".join(term.value.split())
+    return str(term)
+
+
+def render_table(header: Sequence[str], rows: Sequence[Sequence[str]], *, footer: bool = True) -> str:
+    """Rows of text as an aligned plain-text table, cells cut at :data:`TABLE_WIDTH` characters.
+
+    >>> print(render_table(["a", "bb"], [["x", "1"], ["yyy", "22"]]), end="")
+    a    bb
+    ---  --
+    x    1
+    yyy  22
+    (2 rows)
+    """
+    cut = [[c if len(c) <= TABLE_WIDTH else c[: TABLE_WIDTH - 1] + "…" for c in row] for row in rows]
+    widths = [max([len(h)] + [len(r[i]) for r in cut]) for i, h in enumerate(header)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths)).rstrip()]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in cut]
+    if footer:
+        lines.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
+    return "\n".join(lines) + "\n"
+
+
+# --- lemap build --------------------------------------------------------------------------------
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    """(Re)build the on-disk store from the sources: reload changed files, drop the graphs of gone ones."""
+    path = _store_path(args)
+    sources = _sources(args)
+    try:
+        store = st.open_store(path)
+    except OSError as e:
+        raise CLIError(f"cannot open the store at {path} for writing: {e} (is `lemap serve` using it?)", 1) from None
+    report = _build(store, sources, progress=st.terminal_progress)
+    print(
+        f"store {path}: {report.loaded} graphs loaded, {report.unchanged} unchanged, "
+        f"{report.removed} removed; {report.quads} quads in all"
+    )
+    return 0
+
+
+# --- lemap validate -----------------------------------------------------------------------------
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """SHACL-validate the curated data (or the given files) and report the results by focus node."""
+    from . import validation  # pyshacl is slow to import: only this command needs it
+
+    paths = _validation_paths(args.paths, validation)
+    try:
+        report = validation.validate_files(paths)
+    except validation.RDFParseError as e:
+        raise CLIError(str(e)) from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise CLIError(f"cannot read the data: {e}") from None
+    if args.format == "json":
+        _write(json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n")
+    else:
+        _write(render_validation(report, len(paths)))
+    return 0 if report.conforms else 1
+
+
+def _validation_paths(given: list[str], validation) -> list[Path]:
+    if not given:
+        return validation.curated_files()
+    paths: list[Path] = []
+    for name in given:
+        p = Path(name)
+        if p.is_dir():
+            paths += sorted(p.glob("*.ttl"))
+        elif p.is_file():
+            paths.append(p)
+        else:
+            raise CLIError(f"{name}: no such file")
+    if not paths:
+        raise CLIError(f"no .ttl files in {', '.join(given)}")
+    return paths
+
+
+def render_validation(report, files: int) -> str:
+    """A validation report as text: one block per focus node (file, node), one line per result."""
+    groups: dict[tuple[str, str], list] = {}
+    for r in report.results:
+        groups.setdefault((r.file or "(no file)", r.focus_node), []).append(r)
+    lines = []
+    for (file, node), results in sorted(groups.items()):
+        lines.append(f"{file}: {_show(node)}")
+        for r in sorted(results, key=lambda r: (r.path or "", r.value or "", r.message, r.source_shape)):
+            where = _show(r.path) if r.path else "(node)"
+            value = f" = {_show(r.value)}" if r.value is not None else ""
+            lines.append(f"    {where}{value}: {r.message} [{r.severity}, {_show(r.source_shape)}]")
+    violations = sum(1 for r in report.results if r.severity == "Violation")
+    others = len(report.results) - violations
+    if report.conforms:
+        summary = f"conforms: {files} file{'s' if files != 1 else ''} checked, no violations"
+    else:
+        summary = f"does not conform: {violations} violation{'s' if violations != 1 else ''} on {len(groups)} node{'s' if len(groups) != 1 else ''}"
+    if others:
+        summary += f" ({others} warning{'s' if others != 1 else ''} or notes)"
+    lines.append(summary)
+    return "\n".join(lines) + "\n"
+
+
+def _show(text: str | None) -> str:
+    """An IRI as a CURIE (or ``<iri>``); literals in N3 form, blank nodes and paths as they are."""
+    if not text:
+        return ""
+    return queries.compact(text) if re.match(r"(https?|urn):\S+$", text) else text
+
+
+# --- lemap query --------------------------------------------------------------------------------
+
+
+RESULT_FORMATS = ("table", "csv", "tsv", "json")
+
+
+def cmd_query(args: argparse.Namespace) -> int:
+    """Run a named query, a .rq file or a query on standard input, with bound parameters."""
+    if args.list:
+        _write(render_query_list(queries.load_queries()))
+        return 0
+    if not args.query:
+        raise CLIError("give a named query, a .rq file or - (`lemap query --list` shows the named queries)")
+    query, where = resolve_query(args.query)
+    values = parse_params(args.param or [])
+    store = open_for_reading(args)
+    try:
+        subs = queries.bind(query, values, store)
+    except ValueError as e:
+        raise CLIError(str(e)) from None
+    result = execute(store, query.text, subs, where)
+    _write(render_result(result, args.format))
+    return 0
+
+
+def resolve_query(spec: str) -> tuple[queries.NamedQuery, str]:
+    """``-`` (standard input), a ``.rq`` file (a name ending in .rq or holding a /) or a named query.
+
+    :return: the query and the name its errors are located by (a file path or ``<stdin>``).
+    """
+    try:
+        if spec == "-":
+            return queries.parse_query(sys.stdin.read(), "<stdin>"), "<stdin>"
+        if spec.endswith(".rq") or "/" in spec or os.sep in spec:
+            path = Path(spec)
+            if not path.is_file():
+                raise CLIError(f"{spec}: no such file")
+            return queries.load_file(path), spec
+        query = queries.get_query(spec)
+    except KeyError as e:
+        raise CLIError(e.args[0]) from None
+    except (ValueError, OSError) as e:  # a bad #+ line, an unreadable or non-UTF-8 file
+        raise CLIError(str(e)) from None
+    return query, _display(query.path)
+
+
+def _display(path: Path | None) -> str:
+    if path is None:
+        return "<query>"
+    try:
+        return path.resolve().relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def parse_params(items: list[str]) -> dict[str, str]:
+    """``NAME=VALUE`` strings as a dict.
+
+    >>> parse_params(["name=Kiev", "code = AF"])
+    {'name': 'Kiev', 'code': 'AF'}
+    """
+    out: dict[str, str] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise CLIError(f"bad --param {item!r}: write NAME=VALUE, e.g. --param name=Kiev")
+        if name.strip() in out:
+            raise CLIError(f"--param {name.strip()} is given twice")
+        out[name.strip()] = value.strip()
+    return out
+
+
+_SYNTAX = re.compile(r"error at (\d+):(\d+):\s*(.*)", re.S)
+
+
+def execute(store: ox.Store, text: str, subs: dict, where: str) -> st.QueryResult:
+    """Run a query; a syntax error becomes ``where:line:column: message`` (exit 2), a failure exit 1."""
+    try:
+        return st.run_query(store, text, substitutions=subs)
+    except SyntaxError as e:
+        m = _SYNTAX.match(str(e.msg or e))
+        located = f"{where}:{m.group(1)}:{m.group(2)}: {m.group(3)}" if m else f"{where}: {e}"
+        raise CLIError(f"syntax error: {located}") from None
+    except (RuntimeError, OSError, ValueError) as e:
+        raise CLIError(f"the query failed: {e}", 1) from None
+
+
+def render_result(result: st.QueryResult, fmt: str) -> bytes | str:
+    """A query result as a table, CSV, TSV or SPARQL JSON; a graph result as Turtle (table) or JSON-LD."""
+    if result.kind == "graph":
+        if fmt in ("csv", "tsv"):
+            raise CLIError(f"a CONSTRUCT or DESCRIBE result cannot be written as {fmt}: use table (Turtle) or json (JSON-LD)")
+        return formats.serialize_result(result, "jsonld" if fmt == "json" else "ttl", prefixes=queries.PREFIXES)
+    if fmt != "table":
+        return formats.serialize_result(result, fmt)
+    if result.kind == "ask":
+        return ("true" if result.boolean else "false") + "\n"
+    return render_table(result.variables, [[cell(t) for t in row] for row in result.rows])
+
+
+def render_query_list(named: list[queries.NamedQuery]) -> str:
+    """Named queries, one line each (name and summary), with their parameters beneath."""
+    width = max((len(q.name) for q in named), default=0)
+    lines = []
+    for q in named:
+        lines.append(f"{q.name.ljust(width)}  {q.summary}")
+        for p in q.params:
+            need = "" if p.required else ", optional"
+            lines.append(f"{'':{width}}    --param {p.option}=… ({p.type}{need}) {p.description}")
+    return "\n".join(lines) + "\n"
+
+
+# --- lemap export -------------------------------------------------------------------------------
+
+
+EXPORT_FORMATS = ("trig", "nq", "ttl", "nt", "jsonld")
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """Write the whole dataset: N-Quads and TriG keep the named graphs, the others merge them."""
+    fmt = args.format or _format_from_name(args.output) or "trig"
+    store = open_for_reading(args)
+    quads = list(store.quads_for_pattern(None, None, None, None))
+    data = formats.serialize_quads(quads, fmt, prefixes=queries.PREFIXES)
+    if args.output in (None, "-"):
+        _write(data)
+        return 0
+    try:
+        Path(args.output).write_bytes(data)
+    except OSError as e:
+        raise CLIError(f"cannot write {args.output}: {e}", 1) from None
+    _note(f"wrote {len(quads)} quads to {args.output} ({fmt})")
+    return 0
+
+
+def _format_from_name(output: str | None) -> str | None:
+    if not output or output == "-":
+        return None
+    found = formats.find(Path(output).suffix)
+    return found.name if found and found.name in EXPORT_FORMATS else None
+
+
+# --- lemap stats --------------------------------------------------------------------------------
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    """Triples per named graph and instances per class, as tables (or JSON)."""
+    stats = st.store_stats(open_for_reading(args))
+    if args.format == "json":
+        data = {"total": stats.total, "graphs": dict(stats.graphs), "classes": dict(stats.classes)}
+        _write(json.dumps(data, indent=2) + "\n")
+        return 0
+    graphs = [[g.removeprefix(st.GRAPH_BASE), str(n)] for g, n in stats.graphs]
+    classes = [[queries.compact(c), str(n)] for c, n in stats.classes]
+    out = f"Triples per named graph ({st.GRAPH_BASE}…)\n\n"
+    out += render_table(["graph", "triples"], graphs, footer=False)
+    out += "\nInstances per class\n\n" + render_table(["class", "instances"], classes, footer=False)
+    out += f"\n{stats.total} quads in all\n"
+    _write(out)
+    return 0
+
+
+# --- lemap serve --------------------------------------------------------------------------------
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Serve the web app (SPARQL endpoint and pages) with ``webapp.server.serve``."""
+    try:
+        server = importlib.import_module("webapp.server")
+    except ImportError as e:
+        raise CLIError(f"the web app cannot be loaded: {e}", 1) from None
+    try:
+        server.serve(args.host, args.port, _store_path(args))
+    except OSError as e:
+        raise CLIError(f"cannot serve on {args.host}:{args.port}: {e}", 1) from None
+    return 0
+
+
+# --- the parser ---------------------------------------------------------------------------------
+
+
+def _store_options(p: argparse.ArgumentParser, *, root: bool = True) -> None:
+    p.add_argument("--store", metavar="PATH", help="the on-disk store folder (default: $LEMAP_STORE or .lemap/store)")
+    if root:
+        p.add_argument(
+            "--root", metavar="DIR",
+            help="the project folder whose ontology/*.ttl, ontology/schemes/*.ttl and data/triples/*.ttl are the sources (default: this checkout)",
+        )
+
+
+def _command(sub, name: str, func: Callable, help: str, epilog: str) -> argparse.ArgumentParser:
+    p = sub.add_parser(
+        name, help=help, description=help, epilog="examples:\n" + epilog,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.set_defaults(func=func)
+    return p
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``lemap`` argument parser with one subcommand per action."""
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="lemap: an open RDF knowledge graph of law enforcement partnerships in HIV prevention among people who use drugs.",
+        epilog=(
+            "examples:\n  lemap build\n  lemap validate\n  lemap query --list\n"
+            "  lemap query entity-by-name --param name=Kiev\n  lemap export -o lemap.trig\n  lemap stats\n  lemap serve\n\n"
+            "exit status: 0 ok; 1 the data does not conform or a run failed; 2 unusable input."
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    p = _command(sub, "build", cmd_build, "(re)build the on-disk store from the sources",
+                 "  lemap build                      # .lemap/store, or $LEMAP_STORE\n"
+                 "  lemap build --store /tmp/store   # another folder\n"
+                 "Only changed files are reloaded; graphs of deleted files are dropped.")
+    _store_options(p)
+
+    p = _command(sub, "validate", cmd_validate, "SHACL-validate the curated data against the project's shapes",
+                 "  lemap validate                          # data/triples/*.ttl\n"
+                 "  lemap validate data/triples/mena.ttl\n"
+                 "  lemap validate --format json > report.json\n"
+                 "Exit 0 when the data conforms, 1 on violations, 2 when a file is missing or does not parse.")
+    p.add_argument("paths", nargs="*", metavar="PATH", help="Turtle files or folders to check (default: data/triples/*.ttl)")
+    p.add_argument("--format", choices=("text", "json"), default="text", help="report format (default: text)")
+
+    p = _command(sub, "query", cmd_query, "run a named query, a .rq file or a query on standard input",
+                 "  lemap query --list\n"
+                 "  lemap query countries --format csv\n"
+                 "  lemap query entity-by-name --param name=Kiev\n"
+                 "  lemap query country-by-iso-code --param code=AF --format json\n"
+                 "  lemap query my-query.rq\n"
+                 "  echo 'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }' | lemap query -\n"
+                 "Values: <iri> or a CURIE (country:AFG) is an IRI, anything else a literal, unless the\n"
+                 "query declares the parameter's type (#+ param: _name type description).")
+    p.add_argument("query", nargs="?", metavar="QUERY", help="a named query, a file ending in .rq, or - for standard input")
+    p.add_argument("--format", choices=RESULT_FORMATS, default="table", help="output format (default: table)")
+    p.add_argument("--param", action="append", metavar="NAME=VALUE", help="bind the query variable ?_NAME (repeatable)")
+    p.add_argument("--list", action="store_true", help="list the named queries with their summaries")
+    _store_options(p)
+
+    p = _command(sub, "export", cmd_export, "write the whole dataset as RDF",
+                 "  lemap export > lemap.trig\n"
+                 "  lemap export --format nq -o lemap.nq\n"
+                 "  lemap export -o lemap.ttl             # the format follows the extension\n"
+                 "N-Quads and TriG keep the named graphs; Turtle, N-Triples and JSON-LD merge them.")
+    p.add_argument("--format", choices=EXPORT_FORMATS, help="RDF format (default: from -o's extension, else trig)")
+    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
+    _store_options(p)
+
+    p = _command(sub, "stats", cmd_stats, "count triples per named graph and instances per class",
+                 "  lemap stats\n  lemap stats --format json")
+    p.add_argument("--format", choices=("table", "json"), default="table", help="output format (default: table)")
+    _store_options(p)
+
+    p = _command(sub, "serve", cmd_serve, "serve the web app and SPARQL endpoint",
+                 "  lemap serve                         # http://127.0.0.1:5000\n"
+                 "  lemap serve --host 0.0.0.0 --port 8080 --store /srv/lemap/store")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    p.add_argument("--port", type=int, default=5000, help="port to listen on (default: 5000)")
+    _store_options(p, root=False)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``lemap`` command with ``argv`` (``sys.argv[1:]`` by default) and return its exit status."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as e:  # --help, or a usage error argparse has already reported
+        return int(e.code or 0)
+    try:
+        return args.func(args)
+    except CLIError as e:
+        print(f"{PROG} {args.command}: error: {e}", file=sys.stderr)
+        return e.code
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:  # `lemap export | head`: stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
