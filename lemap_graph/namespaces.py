@@ -116,6 +116,7 @@ PREFIXES: dict[str, str] = {
     "section": f"{LMID}section/",
     "obs": f"{LMID}observation/",
     "group": f"{LMID}group/",
+    "report": f"{LMID}report/",
     "fund": f"{LMID}fund/",
     "scheme": f"{LMID}scheme/",
     # concepts of ontology/schemes/*.ttl
