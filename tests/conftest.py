@@ -1,0 +1,106 @@
+"""Shared pytest fixtures: add new fixtures below, never rewrite the others."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def curated_store():
+    """An in-memory store built once per session from the real sources (ontology, schemes, data/triples)."""
+    from lemap_graph.store import load_project
+
+    return load_project(None)
+
+
+# --- web app, live server and a real browser (helpers in tests/browser.py) -----------------------
+
+from browser import CHROMIUM, CHROMIUM_ARGS, serve, web_sources  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def web_store():
+    """An in-memory store of the small web fixture graph (browser.web_sources), built once; read-only."""
+    import pyoxigraph as ox
+
+    from lemap_graph.store import build_store
+
+    store = ox.Store()
+    build_store(store, web_sources())
+    return store
+
+
+@pytest.fixture
+def web_app(web_store):
+    """The Flask app over :func:`web_store`, in testing mode."""
+    from webapp import create_app
+
+    return create_app({"TESTING": True}, store=web_store)
+
+
+@pytest.fixture
+def web_client(web_app):
+    """A test client of :func:`web_app`."""
+    return web_app.test_client()
+
+
+@pytest.fixture
+def live_server_factory():
+    """Call with (store, config=None) to serve create_app over that store on a random port; stopped after the test."""
+    from webapp import create_app
+
+    servers = []
+
+    def start(store, config=None):
+        live = serve(create_app({"TESTING": True, **(config or {})}, store=store))
+        servers.append(live)
+        return live
+
+    yield start
+    for live in servers:
+        live.stop()
+
+
+@pytest.fixture
+def live_server(live_server_factory, web_store):
+    """The app over :func:`web_store`, served over HTTP in a thread: ``live_server.url``, ``.host``."""
+    return live_server_factory(web_store)
+
+
+@pytest.fixture
+def browser_context(tmp_path):
+    """A headless Debian Chromium (Playwright, fresh user-data-dir) at 1280x800; closed after the test."""
+    from playwright.sync_api import sync_playwright
+
+    assert CHROMIUM.exists(), f"{CHROMIUM} is missing: browser tests need Debian's chromium (make browser)"
+    with sync_playwright() as p:
+        context = p.chromium.launch_persistent_context(
+            str(tmp_path / "chromium-profile"),
+            executable_path=str(CHROMIUM),
+            args=list(CHROMIUM_ARGS),
+            headless=True,
+            viewport={"width": 1280, "height": 800},
+            accept_downloads=True,
+        )
+        context.set_default_timeout(20_000)
+        try:
+            yield context
+        finally:
+            context.close()
+
+
+@pytest.fixture
+def page(browser_context):
+    """A Playwright page that records what it asks for and what goes wrong.
+
+    ``page.requested_urls``: every request URL (the page, its frames, its workers);
+    ``page.console_errors``: console errors and uncaught exceptions. ``browser.outside_requests(page,
+    live_server)`` lists the requests that left the app's host.
+    """
+    page = browser_context.pages[0] if browser_context.pages else browser_context.new_page()
+    page.requested_urls = []
+    page.console_errors = []
+    browser_context.on("request", lambda request: page.requested_urls.append(request.url))
+    page.on("console", lambda message: message.type == "error" and page.console_errors.append(message.text))
+    page.on("pageerror", lambda error: page.console_errors.append(str(error)))
+    return page
