@@ -6,6 +6,7 @@ failed while running; 2 for unusable input (a file that does not parse, a missin
 named query, a bad ``--param``, a query with a syntax error). Errors never print a traceback.
 
 >>> main(["query", "--list"]) == 0  # doctest: +ELLIPSIS
+a...
 countries ...
 True
 """
@@ -88,7 +89,7 @@ def open_for_reading(args: argparse.Namespace) -> ox.Store:
     if _is_store(path):
         try:
             store = ox.Store.read_only(str(path))
-        except OSError as e:
+        except (OSError, RuntimeError) as e:  # RocksDB reports corruption as RuntimeError
             raise CLIError(f"cannot open the store at {path}: {e}", 1) from None
         _note(f"using the store at {path}")
         _warn_if_stale(store, args)
@@ -119,6 +120,25 @@ def _warn_if_stale(store: ox.Store, args: argparse.Namespace) -> None:
 
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def used_prefixes(terms) -> dict[str, str]:
+    """The prefixes of :data:`queries.PREFIXES` that shorten at least one of these IRIs (graph names excepted).
+
+    >>> used_prefixes([ox.NamedNode("https://w3id.org/lemap/id/country/AFG")])
+    {'country': 'https://w3id.org/lemap/id/country/'}
+    """
+    iris = {t.value for t in terms if isinstance(t, ox.NamedNode)}
+    out = {}
+    for prefix, ns in queries.PREFIXES.items():
+        if prefix != "lmg" and any(i.startswith(ns) and re.fullmatch(r"[\w.\-]+", i[len(ns):]) for i in iris):
+            out[prefix] = ns
+    return out
+
+
+def _terms(statements):
+    for s in statements:
+        yield from (s.subject, s.predicate, s.object)
 
 
 def cell(term) -> str:
@@ -163,7 +183,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     sources = _sources(args)
     try:
         store = st.open_store(path)
-    except OSError as e:
+    except (OSError, RuntimeError) as e:
         raise CLIError(f"cannot open the store at {path} for writing: {e} (is `lemap serve` using it?)", 1) from None
     report = _build(store, sources, progress=st.terminal_progress)
     print(
@@ -230,7 +250,7 @@ def render_validation(report, files: int) -> str:
     else:
         summary = f"does not conform: {violations} violation{'s' if violations != 1 else ''} on {len(groups)} node{'s' if len(groups) != 1 else ''}"
     if others:
-        summary += f" ({others} warning{'s' if others != 1 else ''} or notes)"
+        summary += f" (+{others} at Warning or Info severity)"
     lines.append(summary)
     return "\n".join(lines) + "\n"
 
@@ -326,6 +346,8 @@ def execute(store: ox.Store, text: str, subs: dict, where: str) -> st.QueryResul
         located = f"{where}:{m.group(1)}:{m.group(2)}: {m.group(3)}" if m else f"{where}: {e}"
         raise CLIError(f"syntax error: {located}") from None
     except (RuntimeError, OSError, ValueError) as e:
+        if "projection" in str(e):  # pyoxigraph substitutes only projected variables
+            raise CLIError(f"{where}: {e} (a parameter's variable must be in the SELECT clause)") from None
         raise CLIError(f"the query failed: {e}", 1) from None
 
 
@@ -334,7 +356,8 @@ def render_result(result: st.QueryResult, fmt: str) -> bytes | str:
     if result.kind == "graph":
         if fmt in ("csv", "tsv"):
             raise CLIError(f"a CONSTRUCT or DESCRIBE result cannot be written as {fmt}: use table (Turtle) or json (JSON-LD)")
-        return formats.serialize_result(result, "jsonld" if fmt == "json" else "ttl", prefixes=queries.PREFIXES)
+        prefixes = used_prefixes(_terms(result.triples))
+        return formats.serialize_result(result, "jsonld" if fmt == "json" else "ttl", prefixes=prefixes)
     if fmt != "table":
         return formats.serialize_result(result, fmt)
     if result.kind == "ask":
@@ -365,7 +388,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     fmt = args.format or _format_from_name(args.output) or "trig"
     store = open_for_reading(args)
     quads = list(store.quads_for_pattern(None, None, None, None))
-    data = formats.serialize_quads(quads, fmt, prefixes=queries.PREFIXES)
+    data = formats.serialize_quads(quads, fmt, prefixes=used_prefixes(_terms(quads)))
     if args.output in (None, "-"):
         _write(data)
         return 0
@@ -441,6 +464,17 @@ def _command(sub, name: str, func: Callable, help: str, epilog: str) -> argparse
     return p
 
 
+def commands() -> list[str]:
+    """The names of the ``lemap`` subcommands, in the order ``lemap --help`` lists them.
+
+    >>> commands()
+    ['build', 'validate', 'query', 'export', 'stats', 'serve']
+    """
+    parser = build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return list(sub.choices)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``lemap`` argument parser with one subcommand per action."""
     parser = argparse.ArgumentParser(
@@ -454,7 +488,12 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    _add_data_commands(sub)
+    _add_output_commands(sub)
+    return parser
 
+
+def _add_data_commands(sub) -> None:
     p = _command(sub, "build", cmd_build, "(re)build the on-disk store from the sources",
                  "  lemap build                      # .lemap/store, or $LEMAP_STORE\n"
                  "  lemap build --store /tmp/store   # another folder\n"
@@ -484,6 +523,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--list", action="store_true", help="list the named queries with their summaries")
     _store_options(p)
 
+
+def _add_output_commands(sub) -> None:
     p = _command(sub, "export", cmd_export, "write the whole dataset as RDF",
                  "  lemap export > lemap.trig\n"
                  "  lemap export --format nq -o lemap.nq\n"
@@ -504,7 +545,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     p.add_argument("--port", type=int, default=5000, help="port to listen on (default: 5000)")
     _store_options(p, root=False)
-    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:

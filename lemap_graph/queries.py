@@ -163,13 +163,22 @@ def _parse_param(value: str, where: str) -> QueryParam:
 
 
 def load_file(path: str | Path) -> NamedQuery:
-    """Read one ``.rq`` file (UTF-8) as a :class:`NamedQuery` named after the file."""
+    """Read one ``.rq`` file (UTF-8) as a :class:`NamedQuery` named after the file.
+
+    :param path: the ``.rq`` file.
+    :raises ValueError: for malformed ``#+`` metadata; ``OSError`` when the file cannot be read.
+
+    >>> load_file(QUERY_DIR / "graphs.rq").source
+    'competency question 13'
+    """
     path = Path(path)
     return parse_query(path.read_text(encoding="utf-8"), path.name.removesuffix(".rq"), path)
 
 
 def load_queries(directory: Path = QUERY_DIR) -> list[NamedQuery]:
     """Every named query in ``directory`` (the package's ``sparql/`` by default), sorted by name.
+
+    :param directory: the folder whose ``*.rq`` files are the named queries.
 
     >>> "graphs" in [q.name for q in load_queries()]
     True
@@ -178,19 +187,27 @@ def load_queries(directory: Path = QUERY_DIR) -> list[NamedQuery]:
 
 
 def load_checks(directory: Path = CHECK_DIR) -> list[NamedQuery]:
-    """The data-quality checks ``sparql/checks/*-violation.rq`` (each must return no rows), sorted by name."""
+    """The data-quality checks ``sparql/checks/*-violation.rq`` (each must return no rows), sorted by name.
+
+    :param directory: the folder of the checks.
+
+    >>> all(q.name.endswith("-violation") for q in load_checks())
+    True
+    """
     return sorted((load_file(p) for p in directory.glob("*-violation.rq")), key=lambda q: q.name)
 
 
 def get_query(name: str, directory: Path = QUERY_DIR) -> NamedQuery:
     """The named query ``name``.
 
+    :param name: the file name without ``.rq``, e.g. ``countries``.
+    :param directory: the folder of the named queries.
     :raises KeyError: when there is none; the message lists the closest names.
 
-    >>> get_query("country-by-iso").name
+    >>> get_query("country-by-iso").name  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    KeyError: "no named query 'country-by-iso'; did you mean: country-by-iso-code? (lemap query --list shows them all)"
+    KeyError: "no named query 'country-by-iso'; did you mean: country-by-iso-code, ...? (lemap query --list shows them all)"
     """
     path = directory / f"{name}.rq"
     if re.fullmatch(r"[A-Za-z0-9_.-]+", name) and path.is_file():
@@ -250,6 +267,9 @@ def _free_variable(query: NamedQuery, key: str) -> str:
 def convert(param: QueryParam, value: str, store: ox.Store) -> ox.NamedNode | ox.Literal:
     """One value as the RDF term its declared type asks for.
 
+    :param param: the declared parameter.
+    :param value: the value as typed.
+    :param store: the store a ``country`` value is looked up in.
     :raises ValueError: naming the parameter when the value does not fit its type.
 
     >>> convert(QueryParam("_year", "gYear"), "2018", ox.Store()).datatype.value
@@ -263,6 +283,8 @@ def convert(param: QueryParam, value: str, store: ox.Store) -> ox.NamedNode | ox
 
 def to_term(value: str) -> ox.NamedNode | ox.Literal:
     """An untyped value: ``<iri>`` or a CURIE with a known prefix → IRI, anything else → plain literal.
+
+    :param value: the value as typed.
 
     >>> to_term("country:AFG")
     <NamedNode value=https://w3id.org/lemap/id/country/AFG>
@@ -317,7 +339,15 @@ def _string(value: str, store: ox.Store) -> ox.Literal:
 def resolve_country(value: str, store: ox.Store) -> ox.NamedNode:
     """The IRI of the country with this ISO alpha-2/alpha-3/numeric code, label, or IRI/CURIE.
 
+    :param value: ``AF``, ``afg``, ``4``, ``004``, ``Viet Nam``, ``country:AFG`` …
+    :param store: the store whose ``lm:Country`` nodes are searched.
     :raises ValueError: when no country, or more than one, matches.
+
+    >>> s, afg = ox.Store(), ox.NamedNode(PREFIXES["country"] + "AFG")
+    >>> s.add(ox.Quad(afg, ox.NamedNode(PREFIXES["rdf"] + "type"), ox.NamedNode(PREFIXES["lm"] + "Country")))
+    >>> s.add(ox.Quad(afg, ox.NamedNode(PREFIXES["lm"] + "isoNumeric"), ox.Literal("004")))
+    >>> resolve_country("4", s).value
+    'https://w3id.org/lemap/id/country/AFG'
     """
     iri = _as_iri(value)
     if iri is not None:
@@ -344,6 +374,8 @@ _CONVERTERS = {
 
 def compact(iri: str) -> str:
     """An IRI as a CURIE when a known prefix fits (longest namespace wins), else ``<iri>``.
+
+    :param iri: the IRI.
 
     >>> compact("https://w3id.org/lemap/id/country/AFG"), compact("http://example.org/x/y")
     ('country:AFG', '<http://example.org/x/y>')
