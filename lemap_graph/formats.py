@@ -187,3 +187,55 @@ def serialize_quads(quads: Iterable[ox.Quad], fmt: Format | str, *, prefixes: di
             seen.add(t)
             triples.append(t)
     return serialize_triples(triples, fmt, prefixes=prefixes)
+
+
+# ---------------------------------------------------------------------------------------------
+# Compact JSON-LD (pyoxigraph writes expanded JSON-LD; rdflib compacts with a context)
+# ---------------------------------------------------------------------------------------------
+
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+
+
+def to_rdflib(term):
+    """A pyoxigraph term as the rdflib term (an ``xsd:string`` literal becomes a plain one); None for the default graph.
+
+    >>> to_rdflib(ox.Literal("2018", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#gYear"))).datatype
+    rdflib.term.URIRef('http://www.w3.org/2001/XMLSchema#gYear')
+    """
+    from rdflib import BNode, Literal, URIRef
+
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        dt = term.datatype.value
+        return Literal(term.value) if dt == _XSD_STRING else Literal(term.value, datatype=URIRef(dt))
+    return None  # ox.DefaultGraph
+
+
+def serialize_jsonld_compact(statements: Iterable[ox.Triple | ox.Quad], context: dict) -> bytes:
+    """Compact JSON-LD with ``context`` (the value of ``@context``) written inline.
+
+    Triples make one graph; quads keep their named graphs (as ``@graph`` objects).
+
+    >>> t = ox.Triple(ox.NamedNode("https://w3id.org/lemap/id/country/AFG"), ox.NamedNode("http://ex/p"), ox.Literal("x"))
+    >>> json.loads(serialize_jsonld_compact([t], {"country": "https://w3id.org/lemap/id/country/"}))["@id"]
+    'country:AFG'
+    """
+    from rdflib import Dataset, Graph
+
+    items = list(statements)
+    if any(isinstance(s, ox.Quad) for s in items):
+        graph = Dataset()
+        for q in items:
+            name = to_rdflib(q.graph_name)
+            target = graph.graph(name) if name is not None else graph.default_graph
+            target.add((to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)))
+    else:
+        graph = Graph()
+        for t in items:
+            graph.add((to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)))
+    return graph.serialize(format="json-ld", context=context, auto_compact=True, ensure_ascii=False).encode("utf-8")

@@ -36,7 +36,9 @@ _TABLE = (
     Setting("LEMAP_MAX_QUERY_BYTES", 100_000, "Largest query text accepted, in bytes (413 above).", int),
     Setting("LEMAP_MAX_NESTING", 64, "Deepest nesting of braces and parentheses accepted in a query (400 above).", int),
     Setting("LEMAP_WORKERS", 2, "Query worker processes answering SPARQL in parallel.", int),
+    Setting("LEMAP_WORKER_MEMORY_MB", 2048, "Memory (MiB) a query worker process may use; 0 for no cap.", int),
     Setting("LEMAP_BASE_IRI", "https://w3id.org/lemap/", "Base of the entity IRIs the app serves under /id/.", str),
+    Setting("LEMAP_NETWORK_BACKEND", "auto", "Backend of the network metrics: auto (igraph when installed), networkx or igraph.", str),
 )
 
 SETTINGS: dict[str, Setting] = {s.name: s for s in _TABLE}

@@ -104,3 +104,70 @@ def page(browser_context):
     page.on("console", lambda message: message.type == "error" and page.console_errors.append(message.text))
     page.on("pageerror", lambda error: page.console_errors.append(str(error)))
     return page
+
+
+# --- the SPARQL endpoint behind the production server (gunicorn, webapp.server.serve) ------------
+
+
+@pytest.fixture(scope="module")
+def production_server_factory(tmp_path_factory):
+    """Call with (quads, settings=None) to serve lemap with gunicorn in a subprocess on a random loopback port.
+
+    ``quads`` go into a fresh on-disk store that ``webapp.server.serve`` opens; ``settings`` are
+    ``LEMAP_*`` values passed through the environment. Returns an object with ``.url`` (of /sparql),
+    ``.base`` and ``.log()``; every server is stopped when the module's tests are done.
+    """
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+    from pathlib import Path
+    from types import SimpleNamespace
+
+    import pyoxigraph as ox
+
+    root = Path(__file__).resolve().parent.parent
+    procs = []
+
+    def free_port() -> int:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            return s.getsockname()[1]
+
+    def start(quads, settings=None):
+        folder = tmp_path_factory.mktemp("served-store")
+        store = ox.Store(str(folder / "store"))
+        store.extend(quads)
+        store.flush()
+        del store  # release the RocksDB lock before the server opens the folder
+        port, log = free_port(), folder / "server.log"
+        env = {**os.environ, **{k: str(v) for k, v in (settings or {}).items()}}
+        code = f"from webapp.server import serve; serve('127.0.0.1', {port}, {str(folder / 'store')!r})"
+        with open(log, "wb") as out:
+            proc = subprocess.Popen([sys.executable, "-c", code], cwd=root, env=env, stdout=out, stderr=subprocess.STDOUT,
+                                    stdin=subprocess.DEVNULL, start_new_session=True)
+        procs.append(proc)
+        server = SimpleNamespace(base=f"http://127.0.0.1:{port}", url=f"http://127.0.0.1:{port}/sparql",
+                                 proc=proc, log=lambda: log.read_text(errors="replace"))
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            assert proc.poll() is None, f"the server exited:\n{server.log()}"
+            try:
+                with urllib.request.urlopen(server.url + "?query=ASK%7B%7D", timeout=5) as r:
+                    if r.status == 200:
+                        return server
+            except OSError:
+                time.sleep(0.2)
+        raise AssertionError(f"the server did not answer within 60 s:\n{server.log()}")
+
+    yield start
+    for proc in procs:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)  # its own session: only what this fixture started
+            proc.wait()

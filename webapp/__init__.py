@@ -19,6 +19,9 @@ from lemap_graph.settings import load_settings
 BLUEPRINTS: tuple[str, ...] = (
     "webapp.sparql",
     "webapp.workbench",
+    "webapp.adoption",
+    "webapp.network",
+    "webapp.linked_data",
 )
 
 

@@ -9,6 +9,7 @@ form and the result table), ``/q/<name>.json`` and ``/q/<name>.csv`` (its result
 
 from __future__ import annotations
 
+import re
 from typing import Any, Iterable
 from urllib.parse import urlencode
 
@@ -16,6 +17,7 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request, url_for
 
 from lemap_graph import queries
+from lemap_graph.engine import QueryError
 from lemap_graph.formats import find, serialize_result
 from lemap_graph.store import QueryResult
 
@@ -39,7 +41,18 @@ class QueryFailed(Exception):
 
 @bp.app_context_processor
 def _template_helpers() -> dict[str, Any]:
-    return {"site_nav": site_nav, "sparql_url": sparql_url, "compact": queries.compact}
+    return {"site_nav": site_nav, "sparql_url": sparql_url, "compact": queries.compact, "entity_page": entity_page}
+
+
+def entity_page(iri: str) -> str | None:
+    """The app's page for a lemap entity IRI (``…/id/country/AFG`` → ``/id/country/AFG``), or None.
+
+    None too when the linked-data pages are not part of this app: link only pages that exist.
+    """
+    base = current_app.config.get("LEMAP_BASE_IRI") or "https://w3id.org/lemap/"
+    if "linked_data" not in current_app.blueprints or not iri.startswith(base + "id/"):
+        return None
+    return request.script_root + "/" + iri[len(base):]
 
 
 def site_nav() -> list[dict[str, Any]]:
@@ -85,10 +98,8 @@ def run_named(query: queries.NamedQuery, args: dict[str, str]) -> QueryResult:
         raise QueryFailed(400, str(e)) from None
     try:
         return _engine().query(query.text, substitutions=substitutions)
-    except Exception as e:  # the engine's errors carry .status and .message
-        if hasattr(e, "status") and hasattr(e, "message"):
-            raise QueryFailed(int(e.status), str(e.message)) from None
-        raise
+    except QueryError as e:
+        raise QueryFailed(e.status, e.message) from None
 
 
 def _named_or_404(name: str) -> queries.NamedQuery:
@@ -96,6 +107,11 @@ def _named_or_404(name: str) -> queries.NamedQuery:
         return queries.get_query(name)
     except KeyError as e:
         abort(404, description=e.args[0])
+
+
+def _with_args(url: str, args: dict[str, str]) -> str:
+    # Not url_for(**args): an argument called "name" or "_external" would be taken as url_for's own.
+    return url + ("?" + urlencode(args) if args else "")
 
 
 def _filled(args: Iterable[tuple[str, str]]) -> dict[str, str]:
@@ -110,8 +126,17 @@ def _filled(args: Iterable[tuple[str, str]]) -> dict[str, str]:
 def home():
     """The home page: what lemap is and where to go next."""
     named = queries.load_queries()
-    featured = [q for q in named if not q.params][:6]
-    return render_template("workbench/home.html", featured=featured, count=len(named))
+    return render_template("workbench/home.html", featured=featured(named), count=len(named))
+
+
+def featured(named: list[queries.NamedQuery], n: int = 6) -> list[queries.NamedQuery]:
+    """The first ``n`` queries that answer a competency question and need no value, in question order."""
+    def question(q: queries.NamedQuery) -> int:
+        found = re.search(r"competency question (\d+)", q.source)
+        return int(found.group(1)) if found else 10_000
+
+    runnable = [q for q in named if not any(p.required for p in q.params)]
+    return sorted(runnable, key=question)[:n]
 
 
 def workbench_page() -> Response:
@@ -130,7 +155,7 @@ def workbench_page() -> Response:
     config = {
         "endpoint": sparql_url(),
         "termsUrl": url_for("workbench.vocabulary_terms"),
-        "prefixes": queries.PREFIXES,
+        "prefixes": list(queries.PREFIXES.items()),
         "examples": examples,
     }
     html = render_template("workbench/workbench.html", config=config, examples=examples)
@@ -163,7 +188,7 @@ def query_page(name: str):
         error=error,
         missing=missing,
         open_link=workbench_link(query.text),
-        downloads={ext: url_for("workbench.query_data", name=name, ext=ext, **args) for ext in ("csv", "json")},
+        downloads={ext: _with_args(url_for("workbench.query_data", name=name, ext=ext), args) for ext in ("csv", "json")},
     )
     return html, (error.status if error else 200)
 

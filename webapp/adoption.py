@@ -1,0 +1,313 @@
+"""The Training Manual adoption tracer: map, table, timeline and per-country lineage, with downloads.
+
+Routes: ``/adoption`` (map, filterable table, timeline), ``/adoption.csv``, ``/adoption.json`` and
+``/adoption.xlsx`` (exactly the rows the table shows for the same ``region``, ``stage``, ``status``,
+``year``, ``country``, ``sort`` and ``order`` arguments), ``/adoption/<ISO3>`` (a country's lineage of the
+Manual and its other activities) and ``/adoption/<ISO3>.json``. Every view is fed by a named query
+(:mod:`lemap_graph.adoption` names them) run through the app's engine over the union of all graphs, so
+partner graphs count as soon as they are imported.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Blueprint, Response, abort, current_app, jsonify, redirect, render_template, request, url_for
+
+from lemap_graph import adoption as lib
+from lemap_graph import queries
+from lemap_graph.store import QueryResult
+
+bp = Blueprint("adoption", __name__)
+
+#: This blueprint's entry in the site navigation.
+bp.nav = (("adoption.page", "Manual adoption"),)
+
+MANUAL_IRI = "https://w3id.org/lemap/id/document/training-manual"
+MANUAL_LABEL = "Training Manual for Law Enforcement Officials on HIV Service Provision for People Who Inject Drugs"
+
+_MEDIA = {
+    "csv": "text/csv; charset=utf-8",
+    "json": "application/json",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+class ViewError(Exception):
+    """A request this blueprint cannot answer: HTTP ``status`` and a message for the user."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status, self.message = status, message
+
+
+# ---------------------------------------------------------------- queries
+
+
+def _state():
+    return current_app.extensions["lemap"]
+
+
+def run(name: str, args: dict[str, str] | None = None) -> QueryResult:
+    """Run the named query ``name`` through the engine, ``args`` bound as its parameters."""
+    query = queries.get_query(name)
+    try:
+        substitutions = queries.bind(query, args or {}, _state().store)
+    except ValueError as e:
+        raise ViewError(404 if "country" in (args or {}) else 400, str(e)) from None
+    try:
+        return _state().engine.query(query.text, substitutions=substitutions)
+    except Exception as e:  # the engine's errors carry .status and .message
+        if hasattr(e, "status") and hasattr(e, "message"):
+            raise ViewError(int(e.status), f"query {name}: {e.message}") from None
+        raise
+
+
+def query_links(name: str, args: dict[str, str] | None = None) -> dict[str, str]:
+    """Where a view's query can be read and rerun: its named-query page and the workbench."""
+    from .workbench import workbench_link
+
+    query = queries.get_query(name)
+    return {
+        "name": name,
+        "summary": query.summary,
+        "page": url_for("workbench.query_page", name=name, **(args or {})),
+        "workbench": workbench_link(query.text),
+    }
+
+
+def _base() -> str:
+    return current_app.config.get("LEMAP_BASE_IRI") or lib.BASE_IRI
+
+
+def entity_url(iri: str | None) -> str | None:
+    """The app's URL for an entity IRI (``/id/…``), or None for IRIs it does not serve."""
+    path = lib.entity_path(iri, _base())
+    return request.script_root + path if path else None
+
+
+def _steps() -> list[lib.Step]:
+    return lib.steps_from_records(run(lib.STEPS_QUERY).records())
+
+
+def _filters() -> lib.Filters:
+    try:
+        return lib.Filters.from_args({k: v for k, v in request.args.items()})
+    except lib.FilterError as e:
+        raise ViewError(400, f"{request.path}: {e}") from None
+
+
+# ---------------------------------------------------------------- rows for the page
+
+
+def table_row(step: lib.Step) -> dict[str, Any]:
+    """One table row: the export's columns plus the links the page shows."""
+    row = lib.export_row(step)
+    row["country_url"] = url_for("adoption.country", code=step.alpha3) if step.alpha3 else None
+    row["stage_slug"], row["status_slug"] = step.stage, step.status
+    row["evidence_list"] = list(step.evidence)
+    row["sections"] = _section_links(step.sections)
+    return row
+
+
+def country_json(summary: lib.CountrySummary) -> dict[str, Any]:
+    """A country for the map: its summary plus the URL of its lineage page."""
+    out = summary.to_json()
+    out["url"] = url_for("adoption.country", code=summary.alpha3)
+    out["entity_url"] = entity_url(summary.country)
+    return out
+
+
+# ---------------------------------------------------------------- pages
+
+
+@bp.get("/adoption")
+def page():
+    """The tracer: map, filterable table and timeline of the Training Manual's adoption."""
+    filters = _filters()
+    steps = _steps()
+    shown = filters.apply(steps)
+    countries = lib.summarise(steps)
+    events = lib.events_from_records(run(lib.TIMELINE_QUERY).records())
+    data = {
+        "countries": [country_json(c) for c in countries],
+        "events": [lib.event_json(e) for e in events],
+        "years": list(lib.TIMELINE_YEARS),
+        "stages": [s for s, _ in lib.STAGES],
+        "standings": lib.STANDINGS,
+        "urls": {
+            "json": url_for("adoption.download", ext="json"),
+            "page": url_for("adoption.page"),
+            "countryBase": url_for("adoption.page") + "/",
+            "atlas110": url_for("static", filename="vendor/world-atlas/countries-110m.json"),
+            "atlas50": url_for("static", filename="vendor/world-atlas/countries-50m.json"),
+        },
+        "baseIri": _base(),
+        "scriptRoot": request.script_root,
+    }
+    return render_template(
+        "adoption/index.html",
+        filters=filters,
+        options=lib.filter_options(steps),
+        rows=[table_row(s) for s in shown],
+        total=len(steps),
+        countries=countries,
+        events=events,
+        stage_counts=lib.count_by_stage(steps, done_only=True),
+        downloads={ext: url_for("adoption.download", ext=ext, **filters.to_args()) for ext in ("csv", "json", "xlsx")},
+        sort_links=_sort_links(filters),
+        queries={
+            "steps": query_links(lib.STEPS_QUERY),
+            "timeline": query_links(lib.TIMELINE_QUERY),
+            "by_country": query_links(lib.BY_COUNTRY_QUERY),
+        },
+        data=data,
+    )
+
+
+def _sort_links(filters: lib.Filters) -> dict[str, dict[str, str]]:
+    """Per sortable column: the URL that sorts by it (flipping the order when it is the current sort) and aria-sort."""
+    out = {}
+    current = filters.sort or "country"
+    for key in ("country", "stage", "year", "language", "status"):
+        args = filters.to_args()
+        args["sort"] = key
+        flip = key == current and filters.order == "asc"
+        args.pop("order", None)
+        if flip:
+            args["order"] = "desc"
+        state = ("ascending" if filters.order == "asc" else "descending") if key == current else "none"
+        out[key] = {"url": url_for("adoption.page", **args), "aria": state}
+    return out
+
+
+@bp.get("/adoption.<any(csv, json, xlsx):ext>")
+def download(ext: str):
+    """The steps the table shows for these arguments, as CSV, JSON or XLSX."""
+    filters = _filters()
+    shown = filters.apply(_steps())
+    name = "manual-adoption" + "".join(f"-{v}" for k, v in filters.to_args().items() if k not in ("sort", "order"))
+    if ext == "csv":
+        body = lib.write_csv(shown)
+    elif ext == "json":
+        body = lib.write_json(shown, filters=filters, query=lib.STEPS_QUERY,
+                              query_url=url_for("workbench.query_page", name=lib.STEPS_QUERY))
+    else:
+        note = f"Rows of the named query {lib.STEPS_QUERY} ({request.url_root.rstrip('/')}"
+        note += f"{url_for('workbench.query_page', name=lib.STEPS_QUERY)})\nFilters: {urlencode(filters.to_args()) or 'none'}"
+        body = lib.write_xlsx(shown, note=note)
+    disposition = "inline" if ext == "json" else "attachment"
+    headers = {"Content-Disposition": f'{disposition}; filename="{name}.{ext}"', "X-Row-Count": str(len(shown))}
+    return Response(body, content_type=_MEDIA[ext], headers=headers)
+
+
+@bp.get("/adoption/<code>")
+def country(code: str):
+    """A country's lineage of the Manual (adoption steps, versions, curricula, activities) and its other activities."""
+    view = _country_view(code)
+    if isinstance(view, Response):
+        return view
+    return render_template("adoption/country.html", **view)
+
+
+@bp.get("/adoption/<code>.json")
+def country_data(code: str):
+    """A country's lineage and other activities as JSON."""
+    view = _country_view(code, json_suffix=True)
+    if isinstance(view, Response):
+        return view
+    return jsonify({
+        "country": view["summary_json"],
+        "lineage": _node_json(view["tree"]),
+        "other_activities": [a.__dict__ for a in view["others"]],
+        "queries": view["queries"],
+    })
+
+
+def _country_view(code: str, json_suffix: bool = False) -> dict[str, Any] | Response:
+    iri = _resolve(code)
+    alpha3 = iri.rsplit("/", 1)[-1]
+    if code != alpha3:
+        endpoint = "adoption.country_data" if json_suffix else "adoption.country"
+        return redirect(url_for(endpoint, code=alpha3), code=301)
+    steps = [s for s in _steps() if s.country == iri]
+    summary = lib.summarise(steps)[0] if steps else None
+    args = {"country": alpha3}
+    tree = lib.build_lineage(run(lib.LINEAGE_QUERY, args).records(), root_iri=MANUAL_IRI, root_label=MANUAL_LABEL,
+                             country_label=summary.label if summary else _label(iri))
+    others = lib.other_activities(run(lib.ACTIVITIES_QUERY, args).records(), tree)
+    return {
+        "alpha3": alpha3,
+        "iri": iri,
+        "label": summary.label if summary else _label(iri),
+        "summary": summary,
+        "summary_json": country_json(summary) if summary else {"alpha3": alpha3, "country": iri, "steps": []},
+        "tree": tree,
+        "others": others,
+        "entity": entity_url(iri),
+        "queries": {
+            "lineage": query_links(lib.LINEAGE_QUERY, args),
+            "activities": query_links(lib.ACTIVITIES_QUERY, args),
+            "steps": query_links(lib.STEPS_QUERY),
+            "manual_lineage": query_links(lib.MANUAL_LINEAGE_QUERY),
+        },
+    }
+
+
+def _resolve(code: str) -> str:
+    """The IRI of the country an ISO code (any case) or name names; 404 when none does."""
+    # codes and names only: a CURIE or IRI here could name something that is not a country
+    if not re.fullmatch(r"[\w .,'()-]{2,80}", code):
+        raise ViewError(404, f"/adoption/{code}: not an ISO 3166-1 code or a country name")
+    try:
+        return queries.resolve_country(code.strip(), _state().store).value
+    except ValueError as e:
+        raise ViewError(404, f"/adoption/{code}: {e}") from None
+
+
+def _label(iri: str) -> str:
+    store = _state().store
+    import pyoxigraph as ox
+
+    for q in store.quads_for_pattern(ox.NamedNode(iri), ox.NamedNode("http://www.w3.org/2004/02/skos/core#prefLabel"), None):
+        return q.object.value
+    return iri.rsplit("/", 1)[-1]
+
+
+def _node_json(node: lib.LineageNode) -> dict[str, Any]:
+    out = {k: v for k, v in node.__dict__.items() if k != "children"}
+    out["children"] = [_node_json(c) for c in node.children]
+    return out
+
+
+# ---------------------------------------------------------------- helpers for the templates
+
+
+@bp.app_template_filter("entity_url")
+def _entity_url_filter(iri: str | None) -> str | None:
+    return entity_url(iri)
+
+
+@bp.app_template_global("section_links")
+def _section_links(sections) -> list[dict[str, Any]]:
+    return [
+        {"label": s["label"], "short": s["short"], "url": (request.script_root + s["path"]) if s["path"] else None}
+        for s in lib.section_links(sections, _base())
+    ]
+
+
+@bp.app_template_global("adoption_url")
+def adoption_url(alpha3: str) -> str:
+    """The URL of a country's adoption page, ``/adoption/<ISO3>`` (for other blueprints' templates)."""
+    return url_for("adoption.country", code=alpha3.upper())
+
+
+@bp.errorhandler(ViewError)
+def _view_error(error: ViewError):
+    if request.path.endswith((".json", ".csv", ".xlsx")):
+        if request.path.endswith(".json"):
+            return jsonify({"error": error.message, "status": error.status}), error.status
+        return Response(error.message + "\n", status=error.status, content_type="text/plain; charset=utf-8")
+    return render_template("adoption/error.html", status=error.status, message=error.message), error.status

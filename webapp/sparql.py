@@ -1,0 +1,163 @@
+"""The SPARQL 1.1 Protocol query endpoint at ``/sparql``: read-only, content-negotiated, CORS-open.
+
+GET ``?query=``, POST form-encoded and POST ``application/sparql-query`` run a query through the
+engine (:mod:`lemap_graph.engine`); GET without a query describes the service (RDF) or, for a
+browser, shows the workbench. Errors are JSON: status, error kind, message, line and column.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from flask import Blueprint, Response, jsonify, request
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from lemap_graph.engine import SD_PREFIXES, QueryError, negotiate, service_description
+from lemap_graph.formats import serialize_triples
+
+from .state import get_state
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("sparql", __name__)
+
+ALLOWED = "GET, HEAD, POST, OPTIONS"
+FORM = "application/x-www-form-urlencoded"
+DIRECT = "application/sparql-query"
+UPDATE = "application/sparql-update"
+TRUNCATED_HEADER = "X-Lemap-Truncated"
+
+
+@dataclass(frozen=True)
+class ProtocolRequest:
+    """The protocol parameters of one request: the query (or None) and the dataset it names."""
+
+    query: str | None
+    default_graphs: tuple[str, ...] = ()
+    named_graphs: tuple[str, ...] = ()
+
+    @property
+    def dataset(self) -> dict:
+        """Keyword arguments for ``engine.run``: the protocol dataset, or nothing when none was given."""
+        if not self.default_graphs and not self.named_graphs:
+            return {}
+        return {"default_graphs": list(self.default_graphs), "named_graphs": list(self.named_graphs)}
+
+
+@bp.route("/sparql", methods=["GET", "POST", "OPTIONS", "PUT", "DELETE", "PATCH"])
+@bp.route("/sparql/", methods=["GET", "POST", "OPTIONS", "PUT", "DELETE", "PATCH"])
+def endpoint() -> Response:
+    """The SPARQL query operation."""
+    if request.method == "OPTIONS":
+        return _preflight()
+    try:
+        if request.method not in ("GET", "HEAD", "POST"):
+            raise QueryError(405, f"{request.method} is not supported: this endpoint answers queries with GET or POST")
+        params = read_request()
+        if params.query is None:
+            if request.method == "POST":
+                raise QueryError(400, "no query given: send one query as the 'query' parameter or as the body")
+            return _describe_service()
+        engine = get_state().engine
+        answer = engine.run(params.query, accept=request.headers.get("Accept"), base_iri=request.base_url, **params.dataset)
+    except QueryError as e:
+        return error_response(e)
+    except Exception:  # the client gets JSON, never a stack trace
+        log.exception("SPARQL endpoint failure")
+        return error_response(QueryError(500, "internal error while answering the query"))
+    response = Response(answer.body, status=200, content_type=answer.content_type)
+    if answer.truncated:
+        response.headers[TRUNCATED_HEADER] = str(answer.limit)
+    return response
+
+
+@bp.after_request
+def _cors(response: Response) -> Response:
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Access-Control-Expose-Headers"] = TRUNCATED_HEADER
+    response.vary.add("Accept")
+    return response
+
+
+def _preflight() -> Response:
+    response = Response(status=204)
+    del response.headers["Content-Type"]  # no body, so no body type
+    response.headers["Allow"] = ALLOWED
+    response.headers["Access-Control-Allow-Methods"] = ALLOWED
+    response.headers["Access-Control-Allow-Headers"] = "Content-Type, Accept"
+    response.headers["Access-Control-Max-Age"] = "86400"
+    return response
+
+
+def error_response(error: QueryError) -> Response:
+    """A JSON error: status, error kind, message, line and column (the last two null when unknown)."""
+    response = jsonify(error.to_dict())
+    response.status_code = error.status
+    if error.status == 405:
+        response.headers["Allow"] = ALLOWED
+    return response
+
+
+def read_request() -> ProtocolRequest:
+    """Read the query and dataset from GET parameters or a POST body, enforcing the protocol's rules.
+
+    :raises QueryError: 400 for more than one query or a body that is not UTF-8, 403 for SPARQL
+        Update, 413 for an oversized body, 415 for a POST without a query media type.
+    """
+    limits = get_state().engine.limits
+    request.max_content_length = 3 * limits.max_query_bytes + 65536  # percent-encoding triples the size
+    args = request.args
+    if request.method == "POST":
+        queries, updates, fields = _read_post(args)
+    else:
+        queries, updates, fields = args.getlist("query"), args.getlist("update"), args
+    if updates:
+        raise QueryError(403, "this endpoint is read-only: SPARQL Update is not accepted")
+    if len(queries) > 1:
+        raise QueryError(400, f"{len(queries)} queries given; send exactly one")
+    return ProtocolRequest(
+        query=queries[0] if queries else None,
+        default_graphs=tuple(args.getlist("default-graph-uri") + _extra(fields, args, "default-graph-uri")),
+        named_graphs=tuple(args.getlist("named-graph-uri") + _extra(fields, args, "named-graph-uri")),
+    )
+
+
+def _extra(fields, args, name: str) -> list[str]:
+    return [] if fields is args else fields.getlist(name)
+
+
+def _read_post(args):
+    mimetype = request.mimetype
+    charset = (request.mimetype_params.get("charset") or "utf-8").lower()
+    if mimetype == UPDATE:
+        raise QueryError(403, "this endpoint is read-only: SPARQL Update is not accepted")
+    if mimetype not in (FORM, DIRECT):
+        given = f"Content-Type {mimetype}" if mimetype else "no Content-Type"
+        raise QueryError(415, f"POST with {given}: send {FORM} (query=…) or {DIRECT} (the query as the body)")
+    if charset not in ("utf-8", "utf8"):
+        raise QueryError(415, f"charset {charset} is not supported: send UTF-8")
+    try:
+        if mimetype == FORM:
+            form = request.form
+            return args.getlist("query") + form.getlist("query"), args.getlist("update") + form.getlist("update"), form
+        body = request.get_data(cache=False)
+    except RequestEntityTooLarge:
+        raise QueryError(413, "the request body is too large") from None
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise QueryError(400, f"the query is not valid UTF-8 (byte {e.start})") from None
+    return [text] + args.getlist("query"), args.getlist("update"), args
+
+
+def _describe_service() -> Response:
+    choice = negotiate(request.headers.get("Accept"), "graph", extra=("text/html",))
+    if choice is None:
+        raise QueryError(406, "the service description is available as RDF (Turtle, N-Triples, JSON-LD, RDF/XML) or HTML")
+    if choice == "text/html":
+        from webapp.workbench import workbench_page  # written alongside; imported when first needed
+
+        return workbench_page()
+    triples = service_description(request.base_url, get_state().engine.graphs())
+    return Response(serialize_triples(triples, choice, prefixes=SD_PREFIXES), content_type=choice.content_type)

@@ -1,0 +1,434 @@
+/* lemap partnership network: draws /api/network.json with Cytoscape.js, a side panel for a node or a link,
+   a search box and the sortable metrics table. Every piece of data reaches the page through textContent
+   or attributes set by DOM calls, never as HTML. window.lemapNetwork exposes the graph for tests. */
+(function () {
+  "use strict";
+
+  var config = JSON.parse(document.getElementById("network-config").textContent);
+  var container = document.getElementById("network-canvas");
+  var panel = document.getElementById("network-panel");
+  var statusLine = document.getElementById("network-status");
+  var legend = document.getElementById("network-legend");
+  var table = document.getElementById("network-metrics");
+  // Above this many nodes the force-directed layout (cose) is too slow to feel responsive; the
+  // concentric layout (most central in the middle) is linear in the number of nodes.
+  var FORCE_LAYOUT_MAX = 300;
+  var MAX_LISTED = 200;
+  var LABELLED_MAX = 60;
+  var PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf",
+                 "#bcbd22", "#393b79", "#ad494a", "#637939", "#7b4173", "#3182bd", "#e6550d", "#31a354",
+                 "#756bb1", "#636363"];
+  var OTHER = "#9aa4b5";
+
+  var state = { cy: null, data: null, activities: {}, size: config.size, colour: config.colour, layoutMs: null };
+  window.lemapNetwork = state;
+
+  // ------------------------------------------------------------------ small DOM helpers
+
+  function el(tag, attrs, children) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) {
+      if (k === "text") { node.textContent = attrs[k]; } else if (k === "className") { node.className = attrs[k]; } else { node.setAttribute(k, attrs[k]); }
+    });
+    (children || []).forEach(function (c) { if (c) { node.appendChild(typeof c === "string" ? document.createTextNode(c) : c); } });
+    return node;
+  }
+
+  function clear(node) { while (node.firstChild) { node.removeChild(node.firstChild); } }
+
+  function pageOf(iri) {
+    return iri && iri.indexOf(config.idBase) === 0 ? config.pageBase + iri.slice(config.idBase.length) : null;
+  }
+
+  function slug(iri) { return (iri || "").replace(/^.*[\/#]/, ""); }
+
+  function fmt(x) { return typeof x === "number" && !Number.isInteger(x) ? x.toFixed(4) : String(x); }
+
+  function filterQuery(extra) {
+    var params = new URLSearchParams(window.location.search);
+    var out = new URLSearchParams();
+    params.forEach(function (v, k) { if (config.filterArgs.indexOf(k) >= 0 && v !== "") { out.append(k, v); } });
+    Object.keys(extra || {}).forEach(function (k) { out.set(k, extra[k]); });
+    return out.toString();
+  }
+
+  // ------------------------------------------------------------------ colours and sizes
+
+  // Organisation kinds get colours in a fixed order: the scheme's kinds first, then any others the data uses.
+  var kindColour = {};
+  function assignKindColours(data) {
+    var kinds = Object.keys(config.kinds).sort();
+    data.nodes.forEach(function (n) { if (n.kind && kinds.indexOf(n.kind) < 0) { kinds.push(n.kind); } });
+    kinds.forEach(function (iri, i) { kindColour[iri] = PALETTE[i % PALETTE.length]; });
+  }
+
+  function colourOf(node) {
+    if (node.type === "country") { return "#5b6b82"; }
+    if (node.type === "activity") { return "#c9d3e3"; }
+    if (state.colour === "community") { return node.community < PALETTE.length ? PALETTE[node.community] : OTHER; }
+    return kindColour[node.kind] || OTHER;
+  }
+
+  function sizeOf(node, max) {
+    var v = Number(node[state.size]) || 0;
+    var share = Math.sqrt(max > 0 ? v / max : 0);
+    return state.large ? 5 + 35 * share : 14 + 46 * share;
+  }
+
+  // On a large graph only the most central nodes carry a label; the others show theirs when picked.
+  function labelled(data) {
+    var keep = {};
+    var nodes = data.nodes.slice();
+    if (state.large) {
+      nodes.sort(function (a, b) { return (Number(b[state.size]) || 0) - (Number(a[state.size]) || 0); });
+      nodes = nodes.slice(0, LABELLED_MAX);
+    }
+    nodes.forEach(function (n) { keep[n.id] = true; });
+    return keep;
+  }
+
+  function shortName(n) {
+    var name = n.short || n.label;
+    return name.length > 30 ? name.slice(0, 28) + "…" : name;
+  }
+
+  function restyle() {
+    var cy = state.cy;
+    var max = 0;
+    state.data.nodes.forEach(function (n) { max = Math.max(max, Number(n[state.size]) || 0); });
+    var keep = labelled(state.data);
+    cy.batch(function () {
+      cy.nodes().forEach(function (n) {
+        var d = n.data("raw");
+        n.data({ size: sizeOf(d, max), colour: colourOf(d), name: keep[d.id] ? shortName(d) : "" });
+      });
+    });
+    drawLegend();
+  }
+
+  function drawLegend() {
+    clear(legend);
+    var items = [];
+    if (state.colour === "community") {
+      var counts = {};
+      state.data.nodes.forEach(function (n) { if (n.type === "organisation") { counts[n.community] = (counts[n.community] || 0) + 1; } });
+      Object.keys(counts).map(Number).sort(function (a, b) { return a - b; }).slice(0, PALETTE.length).forEach(function (c) {
+        items.push([PALETTE[c], "community " + c + " (" + counts[c] + ")"]);
+      });
+    } else {
+      var used = {};
+      state.data.nodes.forEach(function (n) { if (n.type === "organisation") { used[n.kind] = true; } });
+      Object.keys(used).sort().forEach(function (k) { items.push([kindColour[k] || OTHER, k ? (config.kinds[k] || slug(k)) : "kind not stated"]); });
+    }
+    items.forEach(function (item) {
+      var swatch = el("span", { className: "swatch", "aria-hidden": "true" });
+      swatch.style.background = item[0];
+      legend.appendChild(el("span", { className: "legend-item" }, [swatch, item[1]]));
+    });
+  }
+
+  // ------------------------------------------------------------------ the graph
+
+  function elements(data) {
+    var nodes = data.nodes.map(function (n) {
+      return { group: "nodes", data: { id: n.id, name: "", raw: n, type: n.type } };
+    });
+    var edges = data.edges.map(function (e, i) {
+      return { group: "edges", data: { id: "e" + i, source: e.source, target: e.target, weight: e.weight, raw: e } };
+    });
+    return nodes.concat(edges);
+  }
+
+  function styles(maxWeight, large) {
+    return [
+      { selector: "node", style: {
+        "width": "data(size)", "height": "data(size)", "background-color": "data(colour)",
+        "label": "data(name)", "font-size": 14, "min-zoomed-font-size": large ? 10 : 5, "text-valign": "bottom", "text-margin-y": 3,
+        "color": "#1d2433", "text-outline-color": "#fff", "text-outline-width": 2, "border-width": 1, "border-color": "#fff" } },
+      { selector: "node[type = 'country']", style: { "shape": "round-rectangle" } },
+      { selector: "node[type = 'activity']", style: { "shape": "diamond", "label": "" } },
+      { selector: "edge", style: {
+        "width": "mapData(weight, 1, " + Math.max(2, maxWeight) + ", 1, 9)", "line-color": "#b7c0cf", "opacity": 0.75,
+        "curve-style": "haystack" } },
+      { selector: "node:selected", style: { "border-width": 4, "border-color": "#f2a900", "label": function (n) { return shortName(n.data("raw")); } } },
+      { selector: "edge:selected", style: { "line-color": "#f2a900", "opacity": 1 } },
+      { selector: ".faded", style: { "opacity": 0.15 } }
+    ];
+  }
+
+  function layoutOptions(n) {
+    if (n <= FORCE_LAYOUT_MAX) {
+      return { name: "cose", animate: false, randomize: false, nodeDimensionsIncludeLabels: true, numIter: 1500,
+               idealEdgeLength: function (e) { return 60 + 40 / e.data("weight"); }, edgeElasticity: function () { return 60; },
+               nodeRepulsion: function () { return 500000; }, nodeOverlap: 20, componentSpacing: 60, gravity: 0.6, padding: 20 };
+    }
+    return { name: "concentric", animate: false, padding: 20, minNodeSpacing: 4, avoidOverlap: false,
+             concentric: function (node) { return Number(node.data("raw")[state.size]) || 0; },
+             levelWidth: function () { var max = 0; state.cy.nodes().forEach(function (m) { max = Math.max(max, Number(m.data("raw")[state.size]) || 0); }); return max / 12 || 1; } };
+  }
+
+  function draw(data) {
+    var t0 = performance.now();
+    state.data = data;
+    var maxWeight = 1;
+    data.edges.forEach(function (e) { maxWeight = Math.max(maxWeight, e.weight); });
+    var large = data.nodes.length > FORCE_LAYOUT_MAX;
+    state.large = large;
+    assignKindColours(data);
+    var cy = cytoscape({
+      container: container, elements: elements(data), style: styles(maxWeight, large), layout: { name: "preset" },
+      wheelSensitivity: 0.3, minZoom: 0.05, maxZoom: 4, pixelRatio: large ? 1 : "auto",
+      hideEdgesOnViewport: large, textureOnViewport: large, motionBlur: false, boxSelectionEnabled: false
+    });
+    state.cy = cy;
+    restyle();
+    state.buildMs = Math.round(performance.now() - t0);
+    var started = performance.now();
+    var layout = cy.layout(layoutOptions(data.nodes.length));
+    layout.one("layoutstop", function () {
+      state.layoutMs = Math.round(performance.now() - started);
+      cy.fit(undefined, 20);
+      container.setAttribute("data-layout-ms", String(state.layoutMs));
+      container.setAttribute("data-ready", "true");
+      statusLine.textContent = data.graph.nodes + " nodes, " + data.graph.edges + " links · layout " + state.layoutMs + " ms";
+    });
+    layout.run();
+    cy.on("tap", "node", function (evt) { focusNode(evt.target, false); });
+    cy.on("tap", "edge", function (evt) { showEdge(evt.target); });
+    cy.on("tap", function (evt) { if (evt.target === cy) { cy.elements().removeClass("faded"); } });
+    fillNames(data);
+  }
+
+  function load() {
+    statusLine.textContent = "Loading the network…";
+    var started = performance.now();
+    fetch(config.api + "?" + filterQuery(), { headers: { Accept: "application/json" } })
+      .then(function (r) { return r.json().then(function (body) { return { ok: r.ok, body: body }; }); })
+      .then(function (res) {
+        if (!res.ok) { throw new Error(res.body.error || "the network could not be loaded"); }
+        state.activities = res.body.activities || {};
+        state.fetchMs = Math.round(performance.now() - started);
+        draw(res.body);
+      })
+      .catch(function (err) {
+        statusLine.textContent = "";
+        container.setAttribute("data-ready", "error");
+        panel.replaceChildren(el("p", { className: "notice notice--error", role: "alert", text: String(err.message || err) }));
+      });
+  }
+
+  // ------------------------------------------------------------------ the side panel
+
+  function activityItem(iri) {
+    var a = state.activities[iri] || { label: slug(iri) };
+    var page = pageOf(iri);
+    var bits = [a.year, (a.kinds || []).join(", "), (a.countries || []).join(", ")].filter(Boolean).join(" · ");
+    var li = el("li", { "data-activity": iri }, [
+      page ? el("a", { href: page, text: a.label }) : el("span", { text: a.label }),
+      bits ? el("span", { className: "muted", text: " — " + bits }) : null
+    ]);
+    return li;
+  }
+
+  function activityList(iris, caption) {
+    var wrap = el("div", { className: "activity-list" });
+    wrap.appendChild(el("h3", { text: caption }));
+    var ul = el("ul", { className: "activities" });
+    iris.slice(0, MAX_LISTED).forEach(function (iri) { ul.appendChild(activityItem(iri)); });
+    wrap.appendChild(ul);
+    if (iris.length > MAX_LISTED) { wrap.appendChild(el("p", { className: "muted", text: "… and " + (iris.length - MAX_LISTED) + " more." })); }
+    addEvidence(ul, iris.slice(0, MAX_LISTED));
+    return wrap;
+  }
+
+  // The report's sentences behind the listed activities, fetched once per list.
+  function addEvidence(ul, iris) {
+    if (!iris.length) { return; }
+    var q = new URLSearchParams();
+    iris.forEach(function (iri) { q.append("activity", iri); });
+    fetch(config.activitiesApi + "?" + q.toString()).then(function (r) { return r.ok ? r.json() : { activities: [] }; }).then(function (body) {
+      body.activities.forEach(function (a) {
+        var li = Array.prototype.find.call(ul.children, function (c) { return c.getAttribute("data-activity") === a.id; });
+        if (!li || !a.evidence.length) { return; }
+        var quotes = el("ul", { className: "evidence" });
+        a.evidence.forEach(function (e) {
+          quotes.appendChild(el("li", {}, [
+            el("q", { text: e.text || "" }), " ",
+            e.page ? el("a", { href: e.page, className: "evidence-link", text: "evidence" }) : null
+          ]));
+        });
+        li.appendChild(quotes);
+      });
+    }).catch(function () { /* the list stays usable without the quotes */ });
+  }
+
+  function metricsList(node) {
+    var dl = el("dl", { className: "meta" });
+    [["Degree", "degree"], ["Weighted degree", "weighted_degree"], ["Betweenness", "betweenness"],
+     ["PageRank", "pagerank"], ["Community", "community"]].forEach(function (m) {
+      dl.appendChild(el("dt", { text: m[0] }));
+      dl.appendChild(el("dd", { text: fmt(node[m[1]]) }));
+    });
+    return dl;
+  }
+
+  function showNode(n) {
+    var d = n.data("raw");
+    var page = pageOf(d.id);
+    var parts = [el("h2", { id: "panel-title", text: d.label })];
+    var facts = [];
+    if (d.type === "organisation") {
+      facts.push((d.kinds || []).map(function (k) { return config.kinds[k] || slug(k); }).join(", ") || "kind not stated");
+    } else { facts.push(d.type); }
+    parts.push(el("p", { className: "muted", text: facts.join(" · ") }));
+    if (d.parent) {
+      var parentPage = pageOf(d.parent);
+      var parentNode = state.cy.getElementById(d.parent);
+      var parentName = parentNode.nonempty() ? parentNode.data("raw").label : slug(d.parent);
+      parts.push(el("p", {}, ["Part of ", parentPage ? el("a", { href: parentPage, text: parentName }) : parentName]));
+    }
+    var links = el("p", { className: "panel-links" });
+    if (page) { links.appendChild(el("a", { href: page, text: "Entity page" })); links.appendChild(document.createTextNode(" · ")); }
+    links.appendChild(el("a", { href: config.page + "?" + filterQuery({ ego: d.id, depth: "1" }) + "&size=" + state.size + "&colour=" + state.colour, text: "Ego network" }));
+    parts.push(links);
+    parts.push(metricsList(d));
+    var partners = n.connectedEdges().map(function (e) {
+      var other = e.source().id() === n.id() ? e.target() : e.source();
+      return { edge: e, node: other };
+    }).sort(function (a, b) { return b.edge.data("weight") - a.edge.data("weight") || a.node.data("name").localeCompare(b.node.data("name")); });
+    parts.push(el("h3", { text: (d.type === "organisation" && partners.length && partners[0].node.data("type") === "organisation" ? "Partners" : "Linked to") + " (" + partners.length + ")" }));
+    var ul = el("ul", { className: "partners" });
+    partners.slice(0, MAX_LISTED).forEach(function (p) {
+      var button = el("button", { type: "button", className: "link-button", text: p.node.data("raw").label });
+      button.addEventListener("click", function () { focusNode(p.node, true); });
+      var shared = el("button", { type: "button", className: "link-button muted", text: p.edge.data("weight") + " shared" });
+      shared.addEventListener("click", function () { showEdge(p.edge); });
+      ul.appendChild(el("li", {}, [button, " — ", shared]));
+    });
+    parts.push(ul);
+    parts.push(activityList(d.activities || [], "Activities (" + (d.activities || []).length + ")"));
+    panel.replaceChildren.apply(panel, parts);
+  }
+
+  function showEdge(e) {
+    var d = e.data("raw");
+    state.cy.elements().unselect();
+    e.select();
+    var a = e.source().data("raw"), b = e.target().data("raw");
+    var n = (d.activities || []).length;
+    panel.replaceChildren(
+      el("h2", { id: "panel-title", text: a.label + " — " + b.label }),
+      el("p", { className: "muted", text: n + " shared " + (n === 1 ? "activity" : "activities") + (d.roles ? " · roles: " + d.roles.join(", ") : "") }),
+      activityList(d.activities || [], "Activities behind this link")
+    );
+    panel.setAttribute("data-edge", e.id());
+  }
+
+  function focusNode(n, animate) {
+    var cy = state.cy;
+    cy.elements().unselect();
+    n.select();
+    cy.elements().addClass("faded");
+    n.closedNeighborhood().removeClass("faded");
+    if (animate) {
+      cy.animate({ center: { eles: n }, zoom: Math.max(cy.zoom(), 1.2) }, { duration: 250 });
+    }
+    state.focused = n.id();
+    panel.removeAttribute("data-edge");
+    showNode(n);
+  }
+
+  // ------------------------------------------------------------------ search
+
+  function fillNames(data) {
+    var list = document.getElementById("network-names");
+    clear(list);
+    var seen = {};
+    data.nodes.slice(0, 5000).forEach(function (n) {
+      [n.label, n.short].forEach(function (name) {
+        if (name && !seen[name]) { seen[name] = true; list.appendChild(el("option", { value: name })); }
+      });
+    });
+  }
+
+  function find(text) {
+    var q = text.trim().toLowerCase();
+    if (!q || !state.cy) { return null; }
+    var nodes = state.cy.nodes().toArray();
+    var tests = [
+      function (d) { return d.id.toLowerCase() === q || (d.short || "").toLowerCase() === q || d.label.toLowerCase() === q; },
+      function (d) { return d.label.toLowerCase().indexOf(q) === 0 || (d.short || "").toLowerCase().indexOf(q) === 0; },
+      function (d) { return d.label.toLowerCase().indexOf(q) >= 0 || (d.short || "").toLowerCase().indexOf(q) >= 0; }
+    ];
+    for (var i = 0; i < tests.length; i++) {
+      var hits = nodes.filter(function (n) { return tests[i](n.data("raw")); });
+      if (hits.length) {
+        hits.sort(function (a, b) { return (b.data("raw").pagerank || 0) - (a.data("raw").pagerank || 0); });
+        return hits[0];
+      }
+    }
+    return null;
+  }
+
+  document.getElementById("network-search").addEventListener("submit", function (evt) {
+    evt.preventDefault();
+    var text = document.getElementById("network-search-input").value;
+    var n = find(text);
+    if (n) {
+      focusNode(n, true);
+      statusLine.textContent = "Found " + n.data("raw").label + ".";
+    } else {
+      statusLine.textContent = "No node matches “" + text + "”.";
+    }
+  });
+
+  // ------------------------------------------------------------------ size and colour, table
+
+  function viewChanged() {
+    var params = new URLSearchParams(window.location.search);
+    params.set("size", state.size);
+    params.set("colour", state.colour);
+    window.history.replaceState(null, "", window.location.pathname + "?" + params.toString());
+    if (state.cy) { restyle(); }
+  }
+
+  document.getElementById("f-size").addEventListener("change", function (evt) { state.size = evt.target.value; viewChanged(); });
+  document.getElementById("f-colour").addEventListener("change", function (evt) { state.colour = evt.target.value; viewChanged(); });
+
+  if (table) {
+    table.querySelectorAll("button.sort").forEach(function (button) {
+      button.addEventListener("click", function () { sortTable(button); });
+    });
+    table.querySelector("tbody").addEventListener("click", function (evt) {
+      if (evt.target.closest("a") || !state.cy) { return; }
+      var row = evt.target.closest("tr");
+      var n = row && state.cy.getElementById(row.getAttribute("data-id"));
+      if (n && n.nonempty()) { focusNode(n, true); container.scrollIntoView({ block: "nearest" }); }
+    });
+  }
+
+  function sortTable(button) {
+    var key = button.getAttribute("data-sort");
+    var text = button.getAttribute("data-type") === "text";
+    var th = button.closest("th");
+    var descending = th.getAttribute("aria-sort") !== "descending";
+    if (text && !th.hasAttribute("aria-sort")) { descending = false; }
+    table.querySelectorAll("th").forEach(function (h) { h.removeAttribute("aria-sort"); });
+    th.setAttribute("aria-sort", descending ? "descending" : "ascending");
+    var body = table.querySelector("tbody");
+    var rows = Array.prototype.slice.call(body.rows);
+    rows.sort(function (a, b) {
+      var x = a.getAttribute("data-" + key), y = b.getAttribute("data-" + key);
+      var c = text ? x.localeCompare(y) : Number(x) - Number(y);
+      if (c === 0) { c = a.getAttribute("data-label").localeCompare(b.getAttribute("data-label")); return c; }
+      return descending ? -c : c;
+    });
+    rows.forEach(function (r) { body.appendChild(r); });
+  }
+
+  if (typeof cytoscape === "undefined") {
+    panel.replaceChildren(el("p", { className: "notice notice--error", text: "Cytoscape.js is missing: run `make assets`." }));
+    return;
+  }
+  load();
+}());
