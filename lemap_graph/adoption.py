@@ -188,7 +188,15 @@ class Step:
 
 
 def step_from_record(record: Mapping[str, str | None]) -> Step:
-    """One ``adoption-steps`` row (variable → lexical value) as a :class:`Step`."""
+    """One ``adoption-steps`` row (variable → lexical value) as a :class:`Step`.
+
+    :param record: the row; missing or None values become empty strings, a missing notation comes from the stage.
+
+    >>> s = step_from_record({"country": "https://w3id.org/lemap/id/country/MMR", "stage": "stage/curriculum",
+    ...                       "status": "status/done", "year": "2017", "regions": "r/seap", "region_labels": "SEAP"})
+    >>> (s.alpha3, s.stage, s.notation, s.done, s.year, s.region)
+    ('MMR', 'curriculum', 5, True, '2017', 'SEAP')
+    """
     r = {k: (v or "") for k, v in record.items()}
     regions = _split(r.get("regions"), " ")
     labels = _split(r.get("region_labels"), ";")
@@ -299,6 +307,12 @@ def summarise(steps: Iterable[Step]) -> list[CountrySummary]:
 
     :param steps: adoption steps of any countries.
     :return: one :class:`CountrySummary` per country.
+
+    >>> rows = [{"country": "c/KAZ", "country_label": "Kazakhstan", "stage": "s/curriculum", "status": "st/in-progress"},
+    ...         {"country": "c/KAZ", "country_label": "Kazakhstan", "stage": "s/introduced", "status": "st/done"}]
+    >>> kaz = summarise(steps_from_records(rows))[0]
+    >>> kaz.standing, kaz.furthest.stage, kaz.furthest_any.stage, [s.stage for s in kaz.steps]
+    ('done', 'introduced', 'curriculum', ['introduced', 'curriculum'])
     """
     by_country: dict[str, list[Step]] = {}
     for s in steps:
@@ -421,6 +435,16 @@ def sort_steps(steps: Iterable[Step], key: str = "country", *, descending: bool 
     """Steps sorted by one column (country, region, stage, year, language, status); ties by country and stage.
 
     Missing years and languages sort last either way.
+
+    :param steps: the steps to sort.
+    :param key: the column.
+    :param descending: largest first.
+    :raises FilterError: for an unknown column.
+
+    >>> rows = [{"country": f"c/{c}", "country_label": c, "stage": "s/adopted", "year": y} for c, y in
+    ...         (("A", "2015"), ("B", ""), ("C", "2019"))]
+    >>> [s.country_label for s in sort_steps(steps_from_records(rows), "year", descending=True)]
+    ['C', 'A', 'B']
     """
     if key not in _SORT_KEYS:
         raise FilterError(f"sort {key!r} is not one of: {', '.join(_SORT_KEYS)}")
@@ -441,7 +465,16 @@ def sort_steps(steps: Iterable[Step], key: str = "country", *, descending: bool 
 
 
 def filter_options(steps: Iterable[Step]) -> dict[str, list[tuple[str, str]]]:
-    """The values each filter can take on these steps: name → [(value, label)], for the page's selects."""
+    """The values each filter can take on these steps: name → [(value, label)], for the page's selects.
+
+    :param steps: the steps the page shows before filtering.
+
+    >>> rows = [{"country": "c/KAZ", "stage": "s/adopted", "status": "st/done", "year": "2015",
+    ...          "regions": "r/central-asia r/eeca", "region_labels": "Central Asia; Eastern Europe and Central Asia"}]
+    >>> options = filter_options(steps_from_records(rows))
+    >>> options["region"], options["year"]
+    ([('central-asia', 'Central Asia'), ('eeca', 'Eastern Europe and Central Asia')], [('2015', '2015')])
+    """
     steps = list(steps)
     regions = {r: label for s in steps for r, label in zip(s.regions, _labels_in_slug_order(s))}
     stages = {s.stage: s.stage_label for s in sorted(steps, key=lambda s: s.notation)}
@@ -493,7 +526,13 @@ COLUMNS: tuple[tuple[str, str], ...] = (
 
 
 def export_row(step: Step) -> dict[str, Any]:
-    """One step as a flat row of the downloads (see :data:`COLUMNS`); lists are joined with ``; `` or `` | ``."""
+    """One step as a flat row of the downloads (see :data:`COLUMNS`); lists are joined with ``; `` or `` | ``.
+
+    >>> row = export_row(step_from_record({"country_label": "Afghanistan", "stage": "s/translated",
+    ...                                     "languages": "prs", "evidence": "One. | Two."}))
+    >>> row["language"], row["evidence"], row["notation"]
+    ('Dari', 'One. | Two.', 2)
+    """
     return {
         "country": step.country_label,
         "alpha3": step.alpha3,
@@ -586,7 +625,11 @@ def write_xlsx(steps: Iterable[Step], *, title: str = "Training Manual adoption"
         cell.font = Font(bold=True)
     for step in steps:
         row = export_row(step)
-        sheet.append([_xlsx_value(row[key]) for key, _ in COLUMNS])
+        sheet.append([row[key] for key, _ in COLUMNS])
+        for cell in sheet[sheet.max_row]:
+            # text from the data that starts with "=" stays text: a spreadsheet must never run it as a formula
+            if isinstance(cell.value, str) and cell.value.startswith("="):
+                cell.data_type = "s"
     sheet.freeze_panes = "A2"
     widths = {"country": 16, "evidence": 80, "section": 30, "resulting_document": 30, "activity": 30}
     for i, (key, _) in enumerate(COLUMNS, 1):
@@ -601,13 +644,6 @@ def write_xlsx(steps: Iterable[Step], *, title: str = "Training Manual adoption"
     buf = io.BytesIO()
     book.save(buf)
     return buf.getvalue()
-
-
-def _xlsx_value(value: Any) -> Any:
-    # A text cell starting with = would be read as a formula by a spreadsheet: keep it text.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value
 
 
 # ------------------------------------------------------------------------------------ timeline
@@ -653,17 +689,24 @@ def events_from_records(records: Iterable[Mapping[str, str | None]]) -> list[Eve
         start = _int(r.get("start_year"), 0) or None
         end = _int(r.get("end_year"), 0) or start
         stage = slug(r.get("stage"))
-        labels = _split(r.get("country_labels"), ";")
+        pairs = [_name_and_code(text) for text in _split(r.get("country_names"), ";")]
+        labels = tuple(name for name, _ in pairs)
         label = r.get("label") or _step_label(labels, r.get("stage_label") or stage, r.get("status_label", ""))
         out.append(Event(
             iri=r.get("event", ""), kind=r.get("event_type") or "activity", label=label,
-            countries=_split(r.get("alpha3"), " "), country_labels=labels, start=start, end=end,
+            countries=tuple(code for _, code in pairs), country_labels=labels, start=start, end=end,
             stage=stage, stage_label=r.get("stage_label") or stage, notation=_int(r.get("notation")),
             status=slug(r.get("status")), status_label=r.get("status_label") or slug(r.get("status")),
             documents=_split(r.get("document_labels"), ";"), evidence=_split(r.get("evidence"), " | "),
             sections=_split(r.get("sections"), " "),
         ))
     return sorted(out, key=lambda e: (e.start is None, e.start or 0, e.label.casefold()))
+
+
+def _name_and_code(text: str) -> tuple[str, str]:
+    """``"Kazakhstan (KAZ)"`` → ``("Kazakhstan", "KAZ")``."""
+    match = re.fullmatch(r"(.*) \(([^()]*)\)", text)
+    return (match.group(1), match.group(2)) if match else (text, text)
 
 
 def _step_label(countries: tuple[str, ...], stage: str, status: str) -> str:

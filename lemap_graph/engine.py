@@ -38,13 +38,12 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from multiprocessing.connection import Connection
-from pathlib import Path
 from typing import Any, Iterator, Mapping
 from urllib.parse import urljoin
 
 import pyoxigraph as ox
 
-from .formats import Format, find, for_kind, serialize_result, serialize_triples
+from .formats import Format, for_kind, serialize_result, serialize_triples
 from .store import PROJECT_ROOT, QueryResult, to_result
 
 log = logging.getLogger(__name__)
@@ -592,6 +591,14 @@ class SparqlEngine(ABC):
     @abstractmethod
     def graphs(self) -> frozenset[str]:
         """The named graphs queries can use."""
+
+    @property
+    def version(self) -> int:
+        """A number that changes whenever the engine's data changes; caches key on it."""
+        return 0
+
+    def start(self) -> None:
+        """Get ready to answer (start processes, open connections) before the first query."""
 
     def reload(self, store: ox.Store | None = None) -> None:
         """Take a fresh copy of the data (after the store changed)."""

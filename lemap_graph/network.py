@@ -854,6 +854,10 @@ def serialize_network(network: Network, fmt: str, data: NetworkData | None = Non
 # ---------------------------------------------------------------- cache
 
 
+#: How many serialized networks :class:`NetworkCache` keeps (a 100k-triple network's JSON is megabytes).
+BODIES_KEPT = 8
+
+
 class NetworkCache:
     """Networks computed once per store version and filters (least recently used dropped past ``maxsize``).
 
@@ -876,12 +880,14 @@ class NetworkCache:
         self._data: NetworkData | None = None
         self._evidence: dict | None = None
         self._networks: OrderedDict[Filters, Network] = OrderedDict()
+        self._bodies: OrderedDict[tuple[Filters, str], bytes] = OrderedDict()
         self._lock = threading.RLock()
 
     def _at(self, version: Any) -> None:
         if version != self._version:
             self._version, self._data, self._evidence = version, None, None
             self._networks.clear()
+            self._bodies.clear()
 
     def data(self, version: Any) -> NetworkData:
         """The rows of the store at ``version`` (queried once per version)."""
@@ -911,6 +917,21 @@ class NetworkCache:
                 while len(self._networks) > self.maxsize:
                     self._networks.popitem(last=False)
             return cut_ego(self._networks[key], filters)
+
+    def serialized(self, version: Any, filters: Filters, fmt: str) -> bytes:
+        """:func:`serialize_network` of :meth:`network`, kept too (a large network's JSON takes a while to write).
+
+        :raises ValueError: for an unknown format; KeyError as :meth:`network`.
+        """
+        with self._lock:
+            net = self.network(version, filters)
+            key = (filters, fmt)
+            if key not in self._bodies:
+                self._bodies[key] = serialize_network(net, fmt, self.data(version))
+                while len(self._bodies) > BODIES_KEPT:
+                    self._bodies.popitem(last=False)
+            self._bodies.move_to_end(key)
+            return self._bodies[key]
 
 
 # ---------------------------------------------------------------- synthetic networks (benchmarks, tests)

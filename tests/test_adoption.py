@@ -205,7 +205,7 @@ def test_xlsx_opens_and_holds_the_csv_rows(steps) -> None:
 def test_xlsx_keeps_formula_like_text_as_text() -> None:
     step = adoption.Step("a", "c", "=HYPERLINK(\"x\")", "XXX", "999", "adopted", "adopted", 4, "done", "done")
     sheet = openpyxl.load_workbook(io.BytesIO(adoption.write_xlsx([step]))).worksheets[0]
-    assert sheet["A2"].data_type == "s" and sheet["A2"].value.startswith("'=")
+    assert sheet["A2"].data_type == "s" and sheet["A2"].value == "=HYPERLINK(\"x\")"
 
 
 # --- the web views --------------------------------------------------------------------------------
@@ -347,6 +347,14 @@ def test_a_country_with_no_step_still_has_a_page(client) -> None:
     response = client.get("/adoption/UKR")
     assert response.status_code == 200
     assert "Every other activity in Ukraine" in response.get_data(as_text=True)
+
+
+def test_the_script_writes_no_data_as_html() -> None:
+    from pathlib import Path
+
+    script = (Path(__file__).resolve().parent.parent / "webapp" / "static" / "js" / "adoption.js").read_text()
+    for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", ".html("):
+        assert sink not in script, f"adoption.js uses {sink}: build nodes and set textContent instead"
 
 
 # --- partner data -----------------------------------------------------------------------------------

@@ -82,6 +82,11 @@ def test_clicking_afghanistan_shows_dari_and_2020(page, live) -> None:
     assert "Not done" in card.text_content() and "intended" in card.text_content()
     page.click('#adoption-map path[data-iso3="AFG"]')
     save_screenshot(page, "adoption-afghanistan-selected")
+    page.click("#country-card a[data-country-filter]")  # "Its rows in the table"
+    page.wait_for_function("document.location.search.includes('country=AFG')")
+    page.wait_for_function("!document.querySelector('#adoption-table[aria-busy]')")
+    assert {r["iso3"] for r in table_rows(page)} == {"AFG"}
+    assert page.is_visible("#row-count [data-country-note]")
 
 
 def test_curriculum_filter_shows_myanmar_and_the_csv_equals_the_table(page, live) -> None:

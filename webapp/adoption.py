@@ -14,7 +14,8 @@ import re
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, abort, current_app, jsonify, redirect, render_template, request, url_for
+import pyoxigraph as ox
+from flask import Blueprint, Response, current_app, jsonify, redirect, render_template, request, url_for
 
 from lemap_graph import adoption as lib
 from lemap_graph import queries
@@ -27,6 +28,8 @@ bp.nav = (("adoption.page", "Manual adoption"),)
 
 MANUAL_IRI = "https://w3id.org/lemap/id/document/training-manual"
 MANUAL_LABEL = "Training Manual for Law Enforcement Officials on HIV Service Provision for People Who Inject Drugs"
+
+_PREF_LABEL = ox.NamedNode("http://www.w3.org/2004/02/skos/core#prefLabel")
 
 _MEDIA = {
     "csv": "text/csv; charset=utf-8",
@@ -131,8 +134,37 @@ def page():
     shown = filters.apply(steps)
     countries = lib.summarise(steps)
     events = lib.events_from_records(run(lib.TIMELINE_QUERY).records())
-    data = {
-        "countries": [country_json(c) for c in countries],
+    return render_template(
+        "adoption/index.html",
+        filters=filters,
+        options=lib.filter_options(steps),
+        rows=[table_row(s) for s in shown],
+        total=len(steps),
+        countries=countries,
+        events=events,
+        stage_counts=lib.count_by_stage(steps, done_only=True),
+        downloads={ext: url_for("adoption.download", ext=ext, **filters.to_args()) for ext in ("csv", "json", "xlsx")},
+        sort_links=_sort_links(filters),
+        all_countries_url=url_for("adoption.page", **{k: v for k, v in filters.to_args().items() if k != "country"}),
+        queries={
+            "steps": query_links(lib.STEPS_QUERY),
+            "timeline": query_links(lib.TIMELINE_QUERY),
+            "by_country": query_links(lib.BY_COUNTRY_QUERY),
+        },
+        data=_script_data(countries, events),
+    )
+
+
+def _script_data(countries: list[lib.CountrySummary], events: list[lib.Event]) -> dict[str, Any]:
+    """What the page's script draws the map and the timeline from (embedded as JSON in the page)."""
+    keep = ("stage", "stage_label", "status", "status_label", "year", "language_names", "done")
+    slim = []
+    for c in countries:  # the map's card needs no evidence: the table beside it has it
+        item = country_json(c)
+        item["steps"] = [{k: s[k] for k in keep} for s in item["steps"]]
+        slim.append(item)
+    return {
+        "countries": slim,
         "events": [lib.event_json(e) for e in events],
         "years": list(lib.TIMELINE_YEARS),
         "stages": [s for s, _ in lib.STAGES],
@@ -147,24 +179,6 @@ def page():
         "baseIri": _base(),
         "scriptRoot": request.script_root,
     }
-    return render_template(
-        "adoption/index.html",
-        filters=filters,
-        options=lib.filter_options(steps),
-        rows=[table_row(s) for s in shown],
-        total=len(steps),
-        countries=countries,
-        events=events,
-        stage_counts=lib.count_by_stage(steps, done_only=True),
-        downloads={ext: url_for("adoption.download", ext=ext, **filters.to_args()) for ext in ("csv", "json", "xlsx")},
-        sort_links=_sort_links(filters),
-        queries={
-            "steps": query_links(lib.STEPS_QUERY),
-            "timeline": query_links(lib.TIMELINE_QUERY),
-            "by_country": query_links(lib.BY_COUNTRY_QUERY),
-        },
-        data=data,
-    )
 
 
 def _sort_links(filters: lib.Filters) -> dict[str, dict[str, str]]:
@@ -268,10 +282,8 @@ def _resolve(code: str) -> str:
 
 
 def _label(iri: str) -> str:
-    store = _state().store
-    import pyoxigraph as ox
-
-    for q in store.quads_for_pattern(ox.NamedNode(iri), ox.NamedNode("http://www.w3.org/2004/02/skos/core#prefLabel"), None):
+    """A country's preferred label from the store (for a country with no adoption step)."""
+    for q in _state().store.quads_for_pattern(ox.NamedNode(iri), _PREF_LABEL, None):
         return q.object.value
     return iri.rsplit("/", 1)[-1]
 
@@ -285,12 +297,12 @@ def _node_json(node: lib.LineageNode) -> dict[str, Any]:
 # ---------------------------------------------------------------- helpers for the templates
 
 
-@bp.app_template_filter("entity_url")
+@bp.app_template_filter("adoption_entity_url")
 def _entity_url_filter(iri: str | None) -> str | None:
     return entity_url(iri)
 
 
-@bp.app_template_global("section_links")
+@bp.app_template_global("adoption_section_links")
 def _section_links(sections) -> list[dict[str, Any]]:
     return [
         {"label": s["label"], "short": s["short"], "url": (request.script_root + s["path"]) if s["path"] else None}

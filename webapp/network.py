@@ -234,10 +234,10 @@ def api_graphml():
 
 def _export(fmt: str) -> Response:
     try:
-        net, data = current_network()
+        net, _ = current_network()
+        body = _cache().serialized(_version(), net.filters, fmt)
     except BadFilter as e:
         return _error(e.status, e.message)
-    body = nw.serialize_network(net, fmt, data if fmt == "json" else None)
     spec = nw.NETWORK_FORMATS[fmt]
     headers = {"Content-Disposition": f'inline; filename="lemap-network.{spec.extension}"'}
     content_type = spec.media_type + ("" if fmt == "json" else "; charset=utf-8")

@@ -27,7 +27,8 @@ class _Gunicorn(BaseApplication):
 
     def load_config(self) -> None:
         for key, value in self.options.items():
-            self.cfg.set(key, value)
+            if key in self.cfg.settings:  # settings newer than the installed gunicorn are skipped
+                self.cfg.set(key, value)
 
     def load(self):
         return self.factory()
@@ -55,6 +56,8 @@ def gunicorn_options(host: str, port: int) -> dict[str, Any]:
         "accesslog": "-",
         "errorlog": "-",
         "preload_app": False,
+        # gunicorn 27's control socket is one fixed path per user: several servers would share it
+        "control_socket_disable": True,
     }
 
 

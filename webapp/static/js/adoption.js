@@ -1,6 +1,6 @@
 /* lemap: the Training Manual adoption tracer — world map, live table filters and timeline.
  * Data comes from the page (#adoption-data, built from the named queries) and /adoption.json;
- * every text from the data goes into the DOM through textContent or attributes, never innerHTML. */
+ * every text from the data goes into the DOM through textContent or attributes, never parsed as HTML. */
 (function () {
   "use strict";
 

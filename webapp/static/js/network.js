@@ -11,16 +11,19 @@
   var legend = document.getElementById("network-legend");
   var table = document.getElementById("network-metrics");
   // Above this many nodes the force-directed layout (cose) is too slow to feel responsive; the
-  // concentric layout (most central in the middle) is linear in the number of nodes.
+  // sunflower layout (most central in the middle) is linear in the number of nodes.
   var FORCE_LAYOUT_MAX = 300;
   var MAX_LISTED = 200;
   var LABELLED_MAX = 60;
+  var EDGES_DRAWN_MAX = 6000;
+  var SPIRAL_SPACING = 14;
   var PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf",
                  "#bcbd22", "#393b79", "#ad494a", "#637939", "#7b4173", "#3182bd", "#e6550d", "#31a354",
                  "#756bb1", "#636363"];
   var OTHER = "#9aa4b5";
 
-  var state = { cy: null, data: null, activities: {}, size: config.size, colour: config.colour, layoutMs: null };
+  // The JSON of every node and edge, by element id: Cytoscape's own data holds only what styles read.
+  var state = { cy: null, data: null, raw: {}, activities: {}, size: config.size, colour: config.colour, layoutMs: null };
   window.lemapNetwork = state;
 
   // ------------------------------------------------------------------ small DOM helpers
@@ -39,6 +42,8 @@
   function pageOf(iri) {
     return iri && iri.indexOf(config.idBase) === 0 ? config.pageBase + iri.slice(config.idBase.length) : null;
   }
+
+  function raw(ele) { return state.raw[ele.id()]; }
 
   function slug(iri) { return (iri || "").replace(/^.*[\/#]/, ""); }
 
@@ -72,7 +77,7 @@
   function sizeOf(node, max) {
     var v = Number(node[state.size]) || 0;
     var share = Math.sqrt(max > 0 ? v / max : 0);
-    return state.large ? 5 + 35 * share : 14 + 46 * share;
+    return state.large ? 5 + 25 * share : 14 + 46 * share;
   }
 
   // On a large graph only the most central nodes carry a label; the others show theirs when picked.
@@ -99,7 +104,7 @@
     var keep = labelled(state.data);
     cy.batch(function () {
       cy.nodes().forEach(function (n) {
-        var d = n.data("raw");
+        var d = raw(n);
         n.data({ size: sizeOf(d, max), colour: colourOf(d), name: keep[d.id] ? shortName(d) : "" });
       });
     });
@@ -129,13 +134,45 @@
 
   // ------------------------------------------------------------------ the graph
 
+  // Creating edges is what costs most in Cytoscape: past EDGES_DRAWN_MAX links only a backbone is
+  // drawn, each node's strongest links (ties: the partner with the higher PageRank). The side panel
+  // still lists every partner and every link, from the JSON.
+  function drawnEdges(data) {
+    var keep = {};
+    if (data.edges.length <= EDGES_DRAWN_MAX) { return null; }
+    var perNode = Math.max(1, Math.floor(EDGES_DRAWN_MAX / Math.max(1, data.nodes.length)));
+    Object.keys(state.adjacent).forEach(function (id) {
+      state.adjacent[id].slice().sort(function (i, j) {
+        var a = data.edges[i], b = data.edges[j];
+        var pa = state.raw[a.source === id ? a.target : a.source].pagerank || 0;
+        var pb = state.raw[b.source === id ? b.target : b.source].pagerank || 0;
+        return b.weight - a.weight || pb - pa;
+      }).slice(0, perNode).forEach(function (i) { keep[i] = true; });
+    });
+    state.perNode = perNode;
+    return keep;
+  }
+
   function elements(data) {
+    state.adjacent = {};
     var nodes = data.nodes.map(function (n) {
-      return { group: "nodes", data: { id: n.id, name: "", raw: n, type: n.type } };
+      state.raw[n.id] = n;
+      state.adjacent[n.id] = [];
+      return { group: "nodes", data: { id: n.id, name: "", type: n.type } };
     });
-    var edges = data.edges.map(function (e, i) {
-      return { group: "edges", data: { id: "e" + i, source: e.source, target: e.target, weight: e.weight, raw: e } };
+    data.edges.forEach(function (e, i) {
+      state.raw["e" + i] = e;
+      state.adjacent[e.source].push(i);
+      state.adjacent[e.target].push(i);
     });
+    var keep = drawnEdges(data);
+    var edges = [];
+    data.edges.forEach(function (e, i) {
+      if (!keep || keep[i]) {
+        edges.push({ group: "edges", data: { id: "e" + i, source: e.source, target: e.target, weight: e.weight } });
+      }
+    });
+    state.drawnEdges = edges.length;
     return nodes.concat(edges);
   }
 
@@ -143,14 +180,14 @@
     return [
       { selector: "node", style: {
         "width": "data(size)", "height": "data(size)", "background-color": "data(colour)",
-        "label": "data(name)", "font-size": 14, "min-zoomed-font-size": large ? 10 : 5, "text-valign": "bottom", "text-margin-y": 3,
+        "label": "data(name)", "font-size": large ? 11 : 14, "min-zoomed-font-size": large ? 7 : 5, "text-valign": "bottom", "text-margin-y": 3,
         "color": "#1d2433", "text-outline-color": "#fff", "text-outline-width": 2, "border-width": 1, "border-color": "#fff" } },
       { selector: "node[type = 'country']", style: { "shape": "round-rectangle" } },
       { selector: "node[type = 'activity']", style: { "shape": "diamond", "label": "" } },
       { selector: "edge", style: {
         "width": "mapData(weight, 1, " + Math.max(2, maxWeight) + ", 1, 9)", "line-color": "#b7c0cf", "opacity": 0.75,
         "curve-style": "haystack" } },
-      { selector: "node:selected", style: { "border-width": 4, "border-color": "#f2a900", "label": function (n) { return shortName(n.data("raw")); } } },
+      { selector: "node:selected", style: { "border-width": 4, "border-color": "#f2a900" } },
       { selector: "edge:selected", style: { "line-color": "#f2a900", "opacity": 1 } },
       { selector: ".faded", style: { "opacity": 0.15 } }
     ];
@@ -162,9 +199,16 @@
                idealEdgeLength: function (e) { return 60 + 40 / e.data("weight"); }, edgeElasticity: function () { return 60; },
                nodeRepulsion: function () { return 500000; }, nodeOverlap: 20, componentSpacing: 60, gravity: 0.6, padding: 20 };
     }
-    return { name: "concentric", animate: false, padding: 20, minNodeSpacing: 4, avoidOverlap: false,
-             concentric: function (node) { return Number(node.data("raw")[state.size]) || 0; },
-             levelWidth: function () { var max = 0; state.cy.nodes().forEach(function (m) { max = Math.max(max, Number(m.data("raw")[state.size]) || 0); }); return max / 12 || 1; } };
+    // A sunflower (Vogel spiral) by rank: the most central node in the middle, each next one a golden
+    // angle further round at radius ∝ √rank, so the disc is evenly filled and nothing overlaps; O(n).
+    var order = state.data.nodes.slice().sort(function (a, b) { return (Number(b[state.size]) || 0) - (Number(a[state.size]) || 0); });
+    var place = {};
+    var golden = Math.PI * (3 - Math.sqrt(5));
+    order.forEach(function (m, r) {
+      var radius = SPIRAL_SPACING * Math.sqrt(r + 0.5);
+      place[m.id] = { x: radius * Math.cos(r * golden), y: radius * Math.sin(r * golden) };
+    });
+    return { name: "preset", animate: false, padding: 20, positions: function (node) { return place[node.id()]; } };
   }
 
   function draw(data) {
@@ -181,6 +225,7 @@
       hideEdgesOnViewport: large, textureOnViewport: large, motionBlur: false, boxSelectionEnabled: false
     });
     state.cy = cy;
+    state.initMs = Math.round(performance.now() - t0);
     restyle();
     state.buildMs = Math.round(performance.now() - t0);
     var started = performance.now();
@@ -190,11 +235,13 @@
       cy.fit(undefined, 20);
       container.setAttribute("data-layout-ms", String(state.layoutMs));
       container.setAttribute("data-ready", "true");
-      statusLine.textContent = data.graph.nodes + " nodes, " + data.graph.edges + " links · layout " + state.layoutMs + " ms";
+      var shown = state.drawnEdges < data.edges.length ?
+        " (" + state.drawnEdges + " drawn: each node's " + state.perNode + " strongest)" : "";
+      statusLine.textContent = data.graph.nodes + " nodes, " + data.graph.edges + " links" + shown + " · layout " + state.layoutMs + " ms";
     });
     layout.run();
     cy.on("tap", "node", function (evt) { focusNode(evt.target, false); });
-    cy.on("tap", "edge", function (evt) { showEdge(evt.target); });
+    cy.on("tap", "edge", function (evt) { showEdge(Number(evt.target.id().slice(1))); });
     cy.on("tap", function (evt) { if (evt.target === cy) { cy.elements().removeClass("faded"); } });
     fillNames(data);
   }
@@ -273,7 +320,7 @@
   }
 
   function showNode(n) {
-    var d = n.data("raw");
+    var d = raw(n);
     var page = pageOf(d.id);
     var parts = [el("h2", { id: "panel-title", text: d.label })];
     var facts = [];
@@ -284,7 +331,7 @@
     if (d.parent) {
       var parentPage = pageOf(d.parent);
       var parentNode = state.cy.getElementById(d.parent);
-      var parentName = parentNode.nonempty() ? parentNode.data("raw").label : slug(d.parent);
+      var parentName = parentNode.nonempty() ? raw(parentNode).label : slug(d.parent);
       parts.push(el("p", {}, ["Part of ", parentPage ? el("a", { href: parentPage, text: parentName }) : parentName]));
     }
     var links = el("p", { className: "panel-links" });
@@ -292,46 +339,54 @@
     links.appendChild(el("a", { href: config.page + "?" + filterQuery({ ego: d.id, depth: "1" }) + "&size=" + state.size + "&colour=" + state.colour, text: "Ego network" }));
     parts.push(links);
     parts.push(metricsList(d));
-    var partners = n.connectedEdges().map(function (e) {
-      var other = e.source().id() === n.id() ? e.target() : e.source();
-      return { edge: e, node: other };
-    }).sort(function (a, b) { return b.edge.data("weight") - a.edge.data("weight") || a.node.data("name").localeCompare(b.node.data("name")); });
-    parts.push(el("h3", { text: (d.type === "organisation" && partners.length && partners[0].node.data("type") === "organisation" ? "Partners" : "Linked to") + " (" + partners.length + ")" }));
+    var partners = (state.adjacent[d.id] || []).map(function (i) {
+      var e = state.data.edges[i];
+      return { index: i, weight: e.weight, node: state.raw[e.source === d.id ? e.target : e.source] };
+    }).sort(function (a, b) { return b.weight - a.weight || a.node.label.localeCompare(b.node.label); });
+    var organisations = d.type === "organisation" && partners.length && partners[0].node.type === "organisation";
+    parts.push(el("h3", { text: (organisations ? "Partners" : "Linked to") + " (" + partners.length + ")" }));
     var ul = el("ul", { className: "partners" });
     partners.slice(0, MAX_LISTED).forEach(function (p) {
-      var button = el("button", { type: "button", className: "link-button", text: p.node.data("raw").label });
-      button.addEventListener("click", function () { focusNode(p.node, true); });
-      var shared = el("button", { type: "button", className: "link-button muted", text: p.edge.data("weight") + " shared" });
-      shared.addEventListener("click", function () { showEdge(p.edge); });
+      var button = el("button", { type: "button", className: "link-button", text: p.node.label });
+      button.addEventListener("click", function () { focusNode(state.cy.getElementById(p.node.id), true); });
+      var shared = el("button", { type: "button", className: "link-button muted", text: p.weight + " shared" });
+      shared.addEventListener("click", function () { showEdge(p.index); });
       ul.appendChild(el("li", {}, [button, " — ", shared]));
     });
+    if (partners.length > MAX_LISTED) { ul.appendChild(el("li", { className: "muted", text: "… and " + (partners.length - MAX_LISTED) + " more (see the table)" })); }
     parts.push(ul);
     parts.push(activityList(d.activities || [], "Activities (" + (d.activities || []).length + ")"));
     panel.replaceChildren.apply(panel, parts);
   }
 
-  function showEdge(e) {
-    var d = e.data("raw");
+  // Link number i of the JSON (drawn or not): the activities behind it.
+  function showEdge(i) {
+    var d = state.data.edges[i];
     state.cy.elements().unselect();
-    e.select();
-    var a = e.source().data("raw"), b = e.target().data("raw");
+    state.cy.getElementById("e" + i).select();
+    var a = state.raw[d.source], b = state.raw[d.target];
     var n = (d.activities || []).length;
     panel.replaceChildren(
       el("h2", { id: "panel-title", text: a.label + " — " + b.label }),
       el("p", { className: "muted", text: n + " shared " + (n === 1 ? "activity" : "activities") + (d.roles ? " · roles: " + d.roles.join(", ") : "") }),
       activityList(d.activities || [], "Activities behind this link")
     );
-    panel.setAttribute("data-edge", e.id());
+    panel.setAttribute("data-edge", "e" + i);
   }
 
   function focusNode(n, animate) {
     var cy = state.cy;
     cy.elements().unselect();
     n.select();
+    n.data("name", shortName(raw(n)));  // a picked node shows its name even where labels are thinned out
     cy.elements().addClass("faded");
     n.closedNeighborhood().removeClass("faded");
     if (animate) {
-      cy.animate({ center: { eles: n }, zoom: Math.max(cy.zoom(), 1.2) }, { duration: 250 });
+      // Frame the node and its partners (a hub's are most of the graph), never closer than 1.5x.
+      var hood = n.closedNeighborhood();
+      var box = hood.boundingBox();
+      var zoom = Math.min(1.5, cy.width() / Math.max(1, box.w + 80), cy.height() / Math.max(1, box.h + 80));
+      cy.animate({ center: { eles: hood }, zoom: Math.max(zoom, cy.minZoom()) }, { duration: 250 });
     }
     state.focused = n.id();
     panel.removeAttribute("data-edge");
@@ -361,9 +416,9 @@
       function (d) { return d.label.toLowerCase().indexOf(q) >= 0 || (d.short || "").toLowerCase().indexOf(q) >= 0; }
     ];
     for (var i = 0; i < tests.length; i++) {
-      var hits = nodes.filter(function (n) { return tests[i](n.data("raw")); });
+      var hits = nodes.filter(function (n) { return tests[i](raw(n)); });
       if (hits.length) {
-        hits.sort(function (a, b) { return (b.data("raw").pagerank || 0) - (a.data("raw").pagerank || 0); });
+        hits.sort(function (a, b) { return (raw(b).pagerank || 0) - (raw(a).pagerank || 0); });
         return hits[0];
       }
     }
@@ -376,7 +431,7 @@
     var n = find(text);
     if (n) {
       focusNode(n, true);
-      statusLine.textContent = "Found " + n.data("raw").label + ".";
+      statusLine.textContent = "Found " + raw(n).label + ".";
     } else {
       statusLine.textContent = "No node matches “" + text + "”.";
     }
