@@ -50,6 +50,7 @@ def test_search_focuses_a_node(page, live) -> None:
     assert page.text_content("#panel-title") == "Law Enforcement and HIV Network"
     assert "United Nations Office on Drugs and Crime" in page.text_content("#network-panel .partners")
     page.wait_for_timeout(400)  # the zoom animation
+    page.locator("#network-canvas").scroll_into_view_if_needed()
     save_screenshot(page, "network-search-leahn")
     assert page.console_errors == []
 

@@ -46,21 +46,27 @@ class BadFilter(Exception):
 # ---------------------------------------------------------------- the cache
 
 
+_CACHE_LOCK = threading.Lock()
+
+
 def _cache(app: Flask | None = None) -> nw.NetworkCache:
     app = app or current_app
-    cache = app.extensions.get(_EXTENSION)
-    if cache is None:
-        state = app.extensions["lemap"]
-        backend = app.config.get("LEMAP_NETWORK_BACKEND") or "auto"
-        # The network's named queries are fixed text, not user input, so they run on the app's
-        # in-memory store directly: the engine's worker round trip pickles every term (3x slower for
-        # the 35,000 rows of a 100k-triple store) and caps rows at LEMAP_MAX_ROWS.
-        cache = nw.NetworkCache(
-            lambda: nw.data_from_store(state.store),
-            backend=backend,
-            load_evidence=lambda: nw.load_evidence(lambda text: run_query(state.store, text)),
-        )
-        app.extensions[_EXTENSION] = cache
+    with _CACHE_LOCK:  # the warm-up thread and the first request may both get here first
+        return app.extensions.get(_EXTENSION) or _new_cache(app)
+
+
+def _new_cache(app: Flask) -> nw.NetworkCache:
+    state = app.extensions["lemap"]
+    backend = app.config.get("LEMAP_NETWORK_BACKEND") or "auto"
+    # The network's named queries are fixed text, not user input, so they run on the app's
+    # in-memory store directly: the engine's worker round trip pickles every term (3x slower for
+    # the 35,000 rows of a 100k-triple store) and caps rows at LEMAP_MAX_ROWS.
+    cache = nw.NetworkCache(
+        lambda: nw.data_from_store(state.store),
+        backend=backend,
+        load_evidence=lambda: nw.load_evidence(lambda text: run_query(state.store, text)),
+    )
+    app.extensions[_EXTENSION] = cache
     return cache
 
 
