@@ -563,8 +563,24 @@ def step_json(step: Step) -> dict[str, Any]:
     return out
 
 
+_FORMULA = re.compile(r"^(?:[=+@\t\r]|-(?![0-9]))")
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """A text cell a spreadsheet would run as a formula, prefixed with ``'`` so it stays text.
+
+    Partner data reaches this export, and staff open it in spreadsheets.
+
+    >>> spreadsheet_safe("=HYPERLINK(1)"), spreadsheet_safe("-12"), spreadsheet_safe("Dari")
+    ("'=HYPERLINK(1)", '-12', 'Dari')
+    """
+    if isinstance(value, str) and _FORMULA.match(value):
+        return "'" + value
+    return value
+
+
 def write_csv(steps: Iterable[Step]) -> bytes:
-    """The steps as CSV (UTF-8, a header row of :data:`COLUMNS`, CRLF line ends).
+    """The steps as CSV (UTF-8, a header row of :data:`COLUMNS`, CRLF line ends, formulas defused).
 
     >>> write_csv([]).decode().splitlines()[0].split(",")[:4]
     ['country', 'iso3', 'iso_numeric', 'region']
@@ -574,7 +590,7 @@ def write_csv(steps: Iterable[Step]) -> bytes:
     writer.writerow([header for _, header in COLUMNS])
     for step in steps:
         row = export_row(step)
-        writer.writerow([row[key] for key, _ in COLUMNS])
+        writer.writerow([spreadsheet_safe(row[key]) for key, _ in COLUMNS])
     return buf.getvalue().encode("utf-8")
 
 
