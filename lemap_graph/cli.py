@@ -468,7 +468,7 @@ def commands() -> list[str]:
     """The names of the ``lemap`` subcommands, in the order ``lemap --help`` lists them.
 
     >>> commands()
-    ['build', 'validate', 'query', 'export', 'stats', 'serve']
+    ['build', 'validate', 'query', 'export', 'stats', 'serve', 'network']
     """
     parser = build_parser()
     sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
@@ -545,6 +545,10 @@ def _add_output_commands(sub) -> None:
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     p.add_argument("--port", type=int, default=5000, help="port to listen on (default: 5000)")
     _store_options(p, root=False)
+
+    from .network import add_network_command  # the network module registers its own command
+
+    add_network_command(sub)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

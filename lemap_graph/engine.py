@@ -575,8 +575,6 @@ class SparqlEngine(ABC):
     """
 
     limits: Limits
-    #: Changes whenever the data the engine answers from changes; results computed from it can be cached by it.
-    version: Any = 0
 
     @abstractmethod
     def query(self, text: str, *, substitutions: Mapping[str, Any] | None = None) -> EngineResult:

@@ -11,10 +11,12 @@ year, country, region, status), ``network-organisations`` (labels, kinds, parent
 
 :class:`Filters` selects activities by year range, region, activity kind, role and status, and
 rolls organisational units up into their parent organisation (``rollup``). :func:`compute_metrics`
-adds degree, weighted degree, betweenness, PageRank and a Louvain community to every node; the
-costly betweenness is exact on small graphs and through igraph when it is installed, else sampled
-with a fixed seed, so the same store always gives the same numbers. :class:`NetworkCache` keeps
-networks per store version.
+adds degree, weighted degree, betweenness, PageRank and a Louvain community to every node. The
+costly betweenness is exact while the graph is small (about 50 times larger with igraph, used when
+it is installed) and estimated from a seeded sample of sources beyond, so the same store always
+gives the same numbers (``bench/network.py`` has the measurements). :class:`NetworkCache` keeps
+networks per store version. ``lemap network`` (:func:`add_network_command`) writes them as
+node-link JSON, GEXF or GraphML.
 
 >>> import pyoxigraph as ox
 >>> store = ox.Store(); store.extend(synthetic_quads(organisations=6, activities=20, seed=1))
@@ -27,6 +29,7 @@ networks per store version.
 
 from __future__ import annotations
 
+import argparse
 import io
 import math
 import random
@@ -63,8 +66,12 @@ QUERIES: dict[str, str] = {
     "facets": "network-facets",
     "evidence": "network-evidence",
 }
-#: Above this many units of work (nodes × edges) networkx's betweenness is sampled, not exact.
+#: Above this many units of work (nodes × edges) networkx's betweenness is sampled, not exact
+#: (about a second on this project's 2-core machines).
 EXACT_BETWEENNESS_WORK = 2_000_000
+#: igraph's betweenness does the same work about this many times faster (measured: 0.25 s for
+#: 1,000 nodes × 39,000 edges), so it stays exact up to EXACT_BETWEENNESS_WORK × this.
+IGRAPH_SPEEDUP = 50
 #: The seed of every random choice (sampled betweenness, Louvain), so output is stable.
 SEED = 0
 _DEPTH_MAX = 5
@@ -449,35 +456,28 @@ def build_graph(data: NetworkData, filters: Filters) -> nx.Graph:
         ``activities``; edges have ``weight`` and ``activities``.
     """
     G = nx.Graph(projection=filters.projection, rollup=filters.rollup)
+    links: dict[tuple[str, str], list[str]] = defaultdict(list)  # gathered first: far fewer networkx calls
     for activity, members in select(data, filters):
         for org, roles in members.items():
             _add_member(G, data, org, activity, roles)
         if filters.projection == "organisations":
             for a, b in combinations(members, 2):
-                _link(G, a, b, activity.iri)
+                links[a, b].append(activity.iri)
         elif filters.projection == "countries":
             for country in sorted(activity.countries):
                 if country not in G:
-                    G.add_node(country, type="country", label=data.countries.get(country, local_name(country)),
-                               short=data.countries.get(country, local_name(country)), kind="country", activities=[])
+                    name = data.countries.get(country, local_name(country))
+                    G.add_node(country, type="country", label=name, short=name, kind="country", activities=[])
                 G.nodes[country]["activities"].append(activity.iri)
                 for org in members:
-                    _link(G, org, country, activity.iri)
+                    links[org, country].append(activity.iri)
         else:
             G.add_node(activity.iri, type="activity", label=activity.label, short=activity.label, kind="activity",
-                       activities=[activity.iri], year=activity.year or "")
+                       activities=[activity.iri], year=activity.year)
             for org, roles in members.items():
                 G.add_edge(org, activity.iri, weight=1, activities=[activity.iri], roles=list(roles))
+    G.add_edges_from((a, b, {"weight": len(acts), "activities": acts}) for (a, b), acts in links.items())
     return G
-
-
-def _link(G: nx.Graph, a: str, b: str, activity: str) -> None:
-    if G.has_edge(a, b):
-        edge = G.edges[a, b]
-        edge["weight"] += 1
-        edge["activities"].append(activity)
-    else:
-        G.add_edge(a, b, weight=1, activities=[activity])
 
 
 def ego_network(G: nx.Graph, node: str, depth: int = 1) -> nx.Graph:
@@ -536,15 +536,16 @@ def betweenness(G: nx.Graph, *, backend: str = "auto", exact_work: int = EXACT_B
                 seed: int = SEED) -> tuple[dict[Any, float], str]:
     """Normalised betweenness centrality (unweighted shortest paths) and how it was computed.
 
-    Exact through igraph when it is installed (or ``backend="igraph"``); with networkx, exact while
-    nodes × edges ≤ ``exact_work``, else estimated from ``k`` source nodes picked with ``seed``,
-    ``k`` chosen so the work stays near ``exact_work``.
+    Exact while nodes × edges ≤ ``exact_work`` with networkx, or ≤ ``exact_work`` ×
+    :data:`IGRAPH_SPEEDUP` through igraph (used when it is installed, or with ``backend="igraph"``);
+    above that, estimated from the shortest paths of ``k`` source nodes picked with ``seed``, ``k``
+    chosen so the work stays near the limit.
 
     :param G: an undirected graph.
     :param backend: ``auto``, ``networkx`` or ``igraph``.
     :param exact_work: the most nodes × edges computed exactly with networkx.
     :param seed: the seed of the sample.
-    :return: node → value in [0, 1], and ``exact``, ``exact (igraph)`` or ``sampled (k=…, seed=…)``.
+    :return: node → value in [0, 1], and ``exact``, ``exact (igraph)`` or ``sampled (…, k=…, seed=…)``.
 
     >>> values, method = betweenness(nx.path_graph(3), backend="networkx")
     >>> values, method
@@ -559,7 +560,13 @@ def _betweenness(G: nx.Graph, ig: _IGraph | None, exact_work: int, seed: int) ->
         return {v: 0.0 for v in G}, "exact"
     if ig is not None:
         scale = 2.0 / ((n - 1) * (n - 2))  # networkx's normalisation for undirected graphs
-        return ig.named([b * scale for b in ig.g.betweenness(directed=False)]), "exact (igraph)"
+        if n * max(m, 1) <= exact_work * IGRAPH_SPEEDUP:
+            return ig.named([b * scale for b in ig.g.betweenness(directed=False)]), "exact (igraph)"
+        # Paths from a seeded sample of k sources only, scaled up by n/k (as networkx's k does).
+        k = max(16, min(n, exact_work * IGRAPH_SPEEDUP // max(m, 1)))
+        sources = random.Random(seed).sample(range(n), k)
+        raw = ig.g.betweenness(directed=False, sources=sources, targets=None)
+        return ig.named([b * scale * n / k for b in raw]), f"sampled (igraph, k={k}, seed={seed})"
     if n * max(m, 1) <= exact_work:
         return nx.betweenness_centrality(G, normalized=True), "exact"
     k = max(16, min(n, exact_work // max(m, 1)))
@@ -593,7 +600,9 @@ def _pagerank(G: nx.Graph, ig: _IGraph | None, alpha: float = 0.85, tol: float =
     if n == 0:
         return {}, "exact"
     if ig is not None:
-        return ig.named(ig.g.pagerank(damping=alpha, weights="weight", directed=False)), "exact (igraph)"
+        # ARPACK, not the default PRPACK, whose OpenMP threads stall for tenths of a second on a busy machine
+        ranks = ig.g.pagerank(damping=alpha, weights="weight", directed=False, implementation="arpack")
+        return ig.named(ranks), "exact (igraph)"
     strength = {v: G.degree(v, weight="weight") for v in G}
     edges = list(G.edges(data="weight", default=1))
     rank = dict.fromkeys(G, 1.0 / n)
@@ -1023,19 +1032,16 @@ def _synthetic_activity(add, rng: random.Random, j: int, orgs: list[str], pool: 
 # ---------------------------------------------------------------- the `lemap network` command
 
 
-def add_network_command(subparsers) -> "argparse.ArgumentParser":
+def add_network_command(subparsers) -> argparse.ArgumentParser:
     """Add ``lemap network`` to the ``lemap`` command's subparsers (``cli.build_parser`` calls this).
 
     :param subparsers: what ``parser.add_subparsers()`` returned.
     :return: the new subcommand's parser.
 
-    >>> import argparse
     >>> sub = argparse.ArgumentParser(prog="lemap").add_subparsers(dest="command")
     >>> add_network_command(sub).parse_args(["--format", "gexf", "--region", "eeca", "--rollup"]).rollup
     True
     """
-    import argparse
-
     help = "write the partnership network (organisations linked by shared activities) for Gephi and other tools"
     p = subparsers.add_parser(
         "network", help=help, description=help + ", with degree, weighted degree, betweenness, PageRank and community on every node.",

@@ -19,7 +19,6 @@ from lemap_graph import network as nw
 from lemap_graph.queries import get_query
 from lemap_graph.store import run_query
 
-from .state import get_state
 
 bp = Blueprint("network", __name__)
 
