@@ -43,7 +43,7 @@ from urllib.parse import urljoin
 
 import pyoxigraph as ox
 
-from .formats import Format, for_kind, serialize_result, serialize_triples
+from .formats import Format, for_kind, parse_accept, quality, serialize_result, serialize_triples
 from .store import PROJECT_ROOT, QueryResult, to_result
 
 log = logging.getLogger(__name__)
@@ -458,45 +458,6 @@ def _check_from(plan: QueryPlan, graphs: frozenset[str]) -> None:
 # ---------------------------------------------------------------------------------------------
 # Content negotiation
 # ---------------------------------------------------------------------------------------------
-
-
-def parse_accept(header: str | None) -> list[tuple[str, float]]:
-    """An Accept header as (media range, q) pairs, lower-cased, parameters other than q dropped.
-
-    >>> parse_accept("text/csv;q=0.5, application/json")
-    [('text/csv', 0.5), ('application/json', 1.0)]
-    """
-    out = []
-    for part in (header or "").split(","):
-        bits = [b.strip() for b in part.split(";")]
-        if not bits[0]:
-            continue
-        q = 1.0
-        for b in bits[1:]:
-            if b.lower().startswith("q="):
-                try:
-                    q = max(0.0, min(1.0, float(b[2:])))
-                except ValueError:
-                    q = 0.0
-        out.append((bits[0].lower(), q))
-    return out
-
-
-def quality(ranges: list[tuple[str, float]], media_type: str) -> tuple[int, float]:
-    """How much the client wants ``media_type``: (specificity of the best matching range, its q).
-
-    Specificity is 3 for the exact type, 2 for ``type/*``, 1 for ``*/*`` and 0 when nothing matches.
-
-    >>> quality(parse_accept("text/*;q=0.3, text/csv;q=0.9"), "text/csv")
-    (3, 0.9)
-    """
-    kind = media_type.split("/")[0]
-    best = (0, 0.0)
-    for rng, q in ranges:
-        spec = 3 if rng == media_type else 2 if rng == kind + "/*" else 1 if rng in ("*/*", "*") else 0
-        if spec > best[0] or (spec == best[0] and spec and q > best[1]):
-            best = (spec, q)
-    return best
 
 
 def negotiate(accept: str | None, kind: str, extra: tuple[str, ...] = ()) -> Format | str | None:

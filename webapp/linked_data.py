@@ -116,33 +116,9 @@ def _offer_types(name: str) -> tuple[str, ...]:
     return (fmt.media_type, *(a for a in fmt.aliases if "/" in a), *_EXTRA_TYPES.get(name, ()))
 
 
-def parse_accept(header: str | None) -> list[tuple[str, float]]:
-    """An Accept header as (media range, q) pairs, lower-cased; parameters other than q are dropped."""
-    out = []
-    for part in (header or "").split(","):
-        bits = [b.strip() for b in part.split(";")]
-        if not bits[0]:
-            continue
-        q = 1.0
-        for b in bits[1:]:
-            if b.lower().startswith("q="):
-                try:
-                    q = max(0.0, min(1.0, float(b[2:])))
-                except ValueError:
-                    q = 0.0
-        out.append((bits[0].lower(), q))
-    return out
-
-
 def _quality(ranges: list[tuple[str, float]], media_type: str) -> float:
-    """The q of the most specific range matching ``media_type`` (exact, then ``type/*``, then ``*/*``)."""
-    kind = media_type.split("/")[0]
-    best, best_q = 0, 0.0
-    for rng, q in ranges:
-        spec = 3 if rng == media_type else 2 if rng == kind + "/*" else 1 if rng in ("*/*", "*") else 0
-        if spec > best or (spec == best and spec and q > best_q):
-            best, best_q = spec, q
-    return best_q
+    """The q of the most specific range matching ``media_type``."""
+    return formats.quality(ranges, media_type)[1]
 
 
 def negotiate(accept: str | None, offers: Iterable[str] = SUFFIXES) -> str:
@@ -152,7 +128,7 @@ def negotiate(accept: str | None, offers: Iterable[str] = SUFFIXES) -> str:
     :raises NotAcceptable: when the client accepts none of them.
     """
     offers = list(offers)
-    ranges = parse_accept(accept)
+    ranges = formats.parse_accept(accept)
     if not ranges:
         return offers[0]
     scored = []
