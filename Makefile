@@ -41,7 +41,14 @@ serve: build
 test: setup browser
 	$(BIN)/python -m pytest
 
-bench: build
+# The benchmark's own dependencies (the oxigraph CLI, psutil): the `bench` extra, installed once per pyproject.toml.
+BENCH_STAMP = $(VENV)/.bench-installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	touch $@
+
+bench: build $(BENCH_STAMP)
 	$(BIN)/python -m bench
 
 clean:

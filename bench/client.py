@@ -97,7 +97,9 @@ def _reply(response: http.client.HTTPResponse, data: bytes, ms: float) -> Reply:
     try:
         return Reply(200, ms, count_rows(data), truncated)
     except (ValueError, KeyError) as e:
-        return Reply(200, ms, None, truncated, f"unreadable results: {e}")
+        # oxigraph sends 200 and its headers first, so a query that hits its timeout while the
+        # results stream ends in cut-off JSON rather than an error status
+        return Reply(200, ms, None, truncated, f"results cut off or unreadable after {ms / 1000:.1f} s ({e})")
 
 
 def _error_text(data: bytes) -> str:

@@ -93,7 +93,7 @@ GROUP BY ?o1 ?o2 ORDER BY DESC(?n) ?o1 ?o2 LIMIT 100"""),
 
 #: Queries the concurrency phase draws from: what pages and API clients ask most.
 CONCURRENT = ("ask-organisation", "lookup-organisation", "lookup-activity-labels", "search-label-contains",
-              "count-by-kind", "join-coorganisers-of-one", "entity-outgoing", "entity-by-name")
+              "count-by-kind", "join-coorganisers-of-one", "named-entity-outgoing", "named-entity-by-name")
 
 
 def custom_queries(probes: Probes) -> list[BenchQuery]:

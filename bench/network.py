@@ -134,7 +134,9 @@ def measure_browser(orgs: int, activities: int) -> dict[str, Any]:
             page.goto(live.url + "/network", timeout=120_000)
             page.wait_for_selector("#network-canvas[data-ready='true']", timeout=120_000)
             ready = time.perf_counter() - start
-            drawn = page.evaluate("() => ({nodes: lemapNetwork.cy.nodes().length, edges: lemapNetwork.cy.edges().length, layoutMs: lemapNetwork.layoutMs})")
+            drawn = page.evaluate("""() => ({nodes: lemapNetwork.cy.nodes().length, edges: lemapNetwork.cy.edges().length,
+                                           layoutMs: lemapNetwork.layoutMs, fetchMs: lemapNetwork.fetchMs,
+                                           buildMs: lemapNetwork.buildMs, links: lemapNetwork.data.edges.length})""")
             start = time.perf_counter()
             page.fill("#network-search-input", "Organisation 0")
             page.click("#network-search button[type=submit]")
@@ -142,8 +144,10 @@ def measure_browser(orgs: int, activities: int) -> dict[str, Any]:
             search = time.perf_counter() - start
             path = save_screenshot(page, f"network-synthetic-{orgs}")
             browser.close()
-        return {"browser_orgs": orgs, "browser_nodes": drawn["nodes"], "browser_edges": drawn["edges"],
-                "browser_layout_ms": drawn["layoutMs"], "browser_page_ready_s": ready, "browser_search_s": search,
+        return {"browser_orgs": orgs, "browser_nodes": drawn["nodes"], "browser_links": drawn["links"],
+                "browser_links_drawn": drawn["edges"], "browser_fetch_ms": drawn["fetchMs"],
+                "browser_build_ms": drawn["buildMs"], "browser_layout_ms": drawn["layoutMs"],
+                "browser_page_ready_s": ready, "browser_search_s": search,
                 "browser_screenshot": str(path.relative_to(ROOT))}
     finally:
         live.stop()

@@ -143,11 +143,17 @@ class DatasetFigures:
     notes: tuple[str, ...] = ()
     load_s: dict[str, float] = field(default_factory=dict)
     ready_s: dict[str, float] = field(default_factory=dict)
+    #: seconds from start until the server's processes went idle (warm-up done).
+    warm_s: dict[str, float] = field(default_factory=dict)
     idle_rss: dict[str, int] = field(default_factory=dict)
     peak_rss: dict[str, int] = field(default_factory=dict)
     processes: dict[str, int] = field(default_factory=dict)
+    #: server → its processes when ready: depth below the server process (0: itself) and RSS.
+    process_rss: dict[str, list[dict[str, int]]] = field(default_factory=dict)
     queries: list[QueryFigures] = field(default_factory=list)
     concurrency: dict[str, LoadFigures] = field(default_factory=dict)
+    #: query name → where lemap's time goes, measured in process (:mod:`bench.diagnose`).
+    breakdown: dict[str, Any] = field(default_factory=dict)
 
     @property
     def throughput_ratio(self) -> float | None:
@@ -170,15 +176,22 @@ class DatasetFigures:
         """The figures as JSON-ready data, with the summary ratios."""
         return {
             "name": self.name, "triples": self.triples, "notes": list(self.notes), "load_s": self.load_s,
-            "ready_s": self.ready_s, "idle_rss": self.idle_rss, "peak_rss": self.peak_rss, "processes": self.processes,
+            "ready_s": self.ready_s, "warm_s": self.warm_s, "idle_rss": self.idle_rss, "peak_rss": self.peak_rss, "processes": self.processes,
+            "process_rss": self.process_rss,
             "queries": [q.to_dict() for q in self.queries],
             "concurrency": {k: v.to_dict() for k, v in self.concurrency.items()},
+            "breakdown": {k: v.to_dict() if hasattr(v, "to_dict") else v for k, v in self.breakdown.items()},
             "time_ratio_geomean": self.time_ratio, "throughput_ratio": self.throughput_ratio,
             "memory_ratio": self.memory_ratio,
         }
 
 
-def _num(value: float | int | None, digits: int = 1) -> str:
+def number(value: float | int | None, digits: int = 1) -> str:
+    """A figure for a table: thousands separated, ``digits`` decimals for floats, ``–`` when missing.
+
+    >>> number(1234.567), number(5000), number(None), number(2.0, 2)
+    ('1,234.6', '5,000', '–', '2.00')
+    """
     if value is None:
         return "–"
     if isinstance(value, int):
@@ -196,38 +209,69 @@ def markdown(d: DatasetFigures) -> str:
     lines += ["| query | shape | lemap ms | oxigraph ms | ratio | lemap rows | oxigraph rows | flag |",
               "|---|---|---:|---:|---:|---:|---:|---|"]
     for q in d.queries:
-        lines.append(f"| {q.name} | {q.group} | {_num(q.lemap.median_ms)} | {_num(q.oxigraph.median_ms)} | "
-                     f"{_num(q.ratio, 2)} | {_num(q.lemap.rows)} | {_num(q.oxigraph.rows)} | {q.flag.replace('|', '/')} |")
+        lines.append(f"| {q.name} | {q.group} | {number(q.lemap.median_ms)} | {number(q.oxigraph.median_ms)} | "
+                     f"{number(q.ratio, 2)} | {number(q.lemap.rows)} | {number(q.oxigraph.rows)} | {q.flag.replace('|', '/')} |")
     lines += ["", "| figure | lemap | oxigraph | ratio |", "|---|---:|---:|---:|"]
-    for server_figure, key in (("load into a store (s)", d.load_s), ("start until ready (s)", d.ready_s)):
-        lines.append(f"| {server_figure} | {_num(key.get('lemap'), 2)} | {_num(key.get('oxigraph'), 2)} | "
-                     f"{_num(ratio(key.get('lemap'), key.get('oxigraph')), 2)} |")
-    lines.append(f"| memory when ready (RSS of the process tree) | {_mib(d.idle_rss.get('lemap'))} | "
-                 f"{_mib(d.idle_rss.get('oxigraph'))} | {_num(ratio(d.idle_rss.get('lemap'), d.idle_rss.get('oxigraph')), 2)} |")
-    lines.append(f"| peak memory (RSS of the process tree) | {_mib(d.peak_rss.get('lemap'))} | "
-                 f"{_mib(d.peak_rss.get('oxigraph'))} | {_num(d.memory_ratio, 2)} |")
+    for server_figure, key in (("load into a store (s)", d.load_s), ("start until the first answer (s)", d.ready_s),
+                               ("start until idle, warm-up done (s)", d.warm_s)):
+        lines.append(f"| {server_figure} | {number(key.get('lemap'), 2)} | {number(key.get('oxigraph'), 2)} | "
+                     f"{number(ratio(key.get('lemap'), key.get('oxigraph')), 2)} |")
+    lines.append(f"| memory when warm, before the queries (RSS of the process tree) | {_mib(d.idle_rss.get('lemap'))} | "
+                 f"{_mib(d.idle_rss.get('oxigraph'))} | {number(ratio(d.idle_rss.get('lemap'), d.idle_rss.get('oxigraph')), 2)} |")
+    lines.append(f"| peak memory over start-up, queries and load (RSS of the process tree) | {_mib(d.peak_rss.get('lemap'))} | "
+                 f"{_mib(d.peak_rss.get('oxigraph'))} | {number(d.memory_ratio, 2)} |")
     lines.append(f"| processes | {d.processes.get('lemap', '–')} | {d.processes.get('oxigraph', '–')} | |")
+    if d.process_rss.get("lemap"):
+        names = {0: "arbiter", 1: "web worker"}
+        parts = [f"{names.get(p['depth'], 'query worker')} {_mib(p['rss'])}"
+                 for p in sorted(d.process_rss["lemap"], key=lambda p: (p["depth"], p["pid"]))]
+        lines.append(f"| lemap's processes when warm | {', '.join(parts)} | | |")
     if d.concurrency:
         lem, oxi = d.concurrency.get("lemap"), d.concurrency.get("oxigraph")
         get = lambda f, attr: getattr(f, attr) if f else None  # noqa: E731
         clients = (lem or oxi).clients
-        lines.append(f"| throughput, {clients} clients (req/s) | {_num(get(lem, 'throughput'))} | "
-                     f"{_num(get(oxi, 'throughput'))} | {_num(d.throughput_ratio, 2)} |")
+        lines.append(f"| throughput, {clients} clients (req/s) | {number(get(lem, 'throughput'))} | "
+                     f"{number(get(oxi, 'throughput'))} | {number(d.throughput_ratio, 2)} |")
         for label, attr in (("p50 latency under load (ms)", "p50_ms"), ("p95 latency under load (ms)", "p95_ms")):
-            lines.append(f"| {label} | {_num(get(lem, attr))} | {_num(get(oxi, attr))} | "
-                         f"{_num(ratio(get(lem, attr), get(oxi, attr)), 2)} |")
+            lines.append(f"| {label} | {number(get(lem, attr))} | {number(get(oxi, attr))} | "
+                         f"{number(ratio(get(lem, attr), get(oxi, attr)), 2)} |")
         lines.append(f"| requests / errors under load | {get(lem, 'requests')} / {get(lem, 'errors')} | "
                      f"{get(oxi, 'requests')} / {get(oxi, 'errors')} | |")
     flagged = [q for q in d.queries if q.flag]
-    lines += ["", f"Geometric mean of the time ratios: {_num(d.time_ratio, 2)}; throughput ratio: "
-                  f"{_num(d.throughput_ratio, 2)}; memory ratio: {_num(d.memory_ratio, 2)}; "
+    lines += ["", f"Geometric mean of the time ratios: {number(d.time_ratio, 2)}; throughput ratio: "
+                  f"{number(d.throughput_ratio, 2)}; memory ratio: {number(d.memory_ratio, 2)}; "
                   f"flagged queries: {len(flagged)}."]
+    lines += breakdown_table(d)
     return "\n".join(lines) + "\n"
+
+
+#: A query this much slower on lemap gets a row in the breakdown table.
+SLOW_RATIO = 2.0
+
+
+def breakdown_table(d: DatasetFigures) -> list[str]:
+    """Markdown lines splitting lemap's time on its slow queries (ratio at least :data:`SLOW_RATIO`) into steps."""
+    slow = [q for q in d.queries if q.name in d.breakdown and (q.ratio or 0) >= SLOW_RATIO]
+    if not slow:
+        return []
+    lines = ["", f"Where lemap's time goes on the queries at least {SLOW_RATIO:g}x slower (in-process medians, ms; "
+                 "'rest' is lemap's HTTP time less guard, engine and its JSON writer: Flask, gunicorn, the worker pipe):",
+             "", "| query | lemap HTTP | guard | engine + rows | Python JSON | rest | oxigraph HTTP | pyoxigraph Rust JSON |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for q in slow:
+        b = d.breakdown[q.name]
+        get = (lambda k: b[k]) if isinstance(b, dict) else (lambda k: getattr(b, k))
+        # in-process steps can outlast the request when the machine is busy: no negative rest
+        rest = max(0.0, q.lemap.median_ms - get("guard_ms") - get("engine_ms") - get("python_json_ms"))
+        lines.append(f"| {q.name} | {number(q.lemap.median_ms)} | {number(get('guard_ms'))} | {number(get('engine_ms'))} | "
+                     f"{number(get('python_json_ms'))} | {number(rest)} | {number(q.oxigraph.median_ms)} | "
+                     f"{number(get('rust_json_ms'))} |")
+    return lines
 
 
 def write_json(path: Path, meta: dict[str, Any], datasets: list[DatasetFigures]) -> Path:
     """Write the run's metadata and every dataset's figures to ``path`` as JSON."""
     path.parent.mkdir(parents=True, exist_ok=True)
     doc = {**meta, "datasets": [d.to_dict() for d in datasets]}
-    path.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    path.write_text(json.dumps(doc, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
     return path

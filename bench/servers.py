@@ -138,27 +138,59 @@ def start_lemap(store: Path, log: Path, env: dict | None = None) -> Server:
     return _launch("lemap", argv, f"http://{HOST}:{port}/sparql", log, env={**os.environ, **(env or {})})
 
 
-def wait_ready(server: Server, deadline_s: float) -> float:
-    """Wait until ``server`` answers ``ASK {}`` with a 200; the seconds since it was started.
-
-    :raises ServerError: when it exits or does not answer within ``deadline_s``.
-    """
-    request = lambda: urllib.request.Request(  # noqa: E731
+def _answers(server: Server) -> bool:
+    request = urllib.request.Request(
         server.url, data=b"ASK {}", method="POST",
         headers={"Content-Type": "application/sparql-query", "Accept": "application/sparql-results+json"})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as r:
+            return r.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def wait_ready(running: list[Server], deadline_s: float) -> dict[str, float]:
+    """Wait until every server answers ``ASK {}`` with a 200; each one's seconds from its start to its first answer.
+
+    :raises ServerError: when one exits or does not answer within ``deadline_s``.
+    """
+    pending, out = list(running), {}
     end = time.monotonic() + deadline_s
-    while time.monotonic() < end:
-        if not server.alive():
-            raise ServerError(f"{server.name} exited with status {server.proc.returncode}:\n{_tail(server.log)}")
-        try:
-            with urllib.request.urlopen(request(), timeout=10) as r:
-                if r.status == 200:
-                    server.ready_s = time.perf_counter() - server.started
-                    return server.ready_s
-        except (urllib.error.URLError, OSError):
-            pass
-        time.sleep(0.2)
-    raise ServerError(f"{server.name} did not answer within {deadline_s:g} s:\n{_tail(server.log)}")
+    while pending and time.monotonic() < end:
+        for server in list(pending):
+            if not server.alive():
+                raise ServerError(f"{server.name} exited with status {server.proc.returncode}:\n{_tail(server.log)}")
+            if _answers(server):
+                server.ready_s = out[server.name] = time.perf_counter() - server.started
+                pending.remove(server)
+        time.sleep(0.1)
+    if pending:
+        raise ServerError(f"{pending[0].name} did not answer within {deadline_s:g} s:\n{_tail(pending[0].log)}")
+    return out
+
+
+def wait_settled(running: list[Server], deadline_s: float, *, idle_cores: float = 0.05, window: float = 1.0) -> dict[str, float]:
+    """Wait until each server's process tree uses less than ``idle_cores`` of CPU over ``window`` seconds.
+
+    A server that answers may still be warming up (lemap's query workers loading their copy of the
+    data, RocksDB compacting after a load); timing then would measure the warm-up, not the queries.
+
+    :return: each server's seconds from its start until it was idle (or until ``deadline_s`` ran out).
+    """
+    end = time.monotonic() + deadline_s
+    before = {s.name: tree_cpu(s.proc.pid) for s in running}
+    pending, out = list(running), {}
+    while pending and time.monotonic() < end:
+        time.sleep(window)
+        for server in list(pending):
+            now = tree_cpu(server.proc.pid)
+            if now - before[server.name] < idle_cores * window or not server.alive():
+                out[server.name] = time.perf_counter() - server.started
+                pending.remove(server)
+            before[server.name] = now
+    for server in pending:
+        out[server.name] = time.perf_counter() - server.started
+    return out
 
 
 def _tail(log: Path, lines: int = 20) -> str:
@@ -219,29 +251,84 @@ def process_rss(pid: int) -> int:
     return 0
 
 
+def tree_detail(pid: int) -> list[dict[str, int]]:
+    """Each process of ``pid``'s tree with its depth below ``pid`` (0: the server itself) and its RSS in bytes."""
+    pids = tree_pids(pid)
+    parents = {p: _parent(p) for p in pids}
+
+    def depth(p: int) -> int:
+        """How many parent steps ``p`` is below ``pid``."""
+        d = 0
+        while p != pid and p in parents and d < 10:
+            p, d = parents[p], d + 1
+        return d
+
+    return [{"pid": p, "depth": depth(p), "rss": process_rss(p)} for p in pids]
+
+
+def _parent(pid: int) -> int | None:
+    if psutil is not None:
+        try:
+            return psutil.Process(pid).ppid()
+        except psutil.Error:
+            return None
+    return _proc_ppid(Path(f"/proc/{pid}"))
+
+
+def tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) the live processes of ``pid``'s tree have used."""
+    total = 0.0
+    for p in tree_pids(pid):
+        if psutil is not None:
+            try:
+                t = psutil.Process(p).cpu_times()
+                total += t.user + t.system
+            except psutil.Error:
+                pass
+            continue
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, IndexError, ValueError):
+            pass
+    return total
+
+
 def tree_rss(pid: int) -> int:
     """Resident memory of ``pid`` and its descendants, summed, in bytes."""
     return sum(process_rss(p) for p in tree_pids(pid))
 
 
 class MemorySampler:
-    """Samples each server's tree RSS every ``interval`` seconds in a thread; keeps the peak and the last value."""
+    """Samples each watched server's tree RSS every ``interval`` seconds in a thread; keeps the peak and the last value."""
 
-    def __init__(self, servers: list[Server], interval: float = 0.25):
-        self.servers, self.interval = servers, interval
-        self.peak: dict[str, int] = {s.name: 0 for s in servers}
-        self.last: dict[str, int] = {s.name: 0 for s in servers}
+    def __init__(self, interval: float = 0.25):
+        self.interval = interval
+        self.servers: list[Server] = []
+        self.peak: dict[str, int] = {}
+        self.last: dict[str, int] = {}
         self.samples = 0
+        self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="bench-memory", daemon=True)
 
+    def watch(self, server: Server) -> Server:
+        """Sample ``server`` from now on (call it right after starting the server)."""
+        with self._lock:
+            self.servers.append(server)
+            self.peak.setdefault(server.name, 0)
+        return server
+
     def sample(self) -> dict[str, int]:
         """Take one sample now; the RSS of each server."""
-        now = {s.name: s.rss() for s in self.servers}
-        for name, rss in now.items():
-            self.peak[name] = max(self.peak[name], rss)
-            self.last[name] = rss
-        self.samples += 1
+        with self._lock:
+            watched = list(self.servers)
+        now = {s.name: s.rss() for s in watched}
+        with self._lock:
+            for name, rss in now.items():
+                self.peak[name] = max(self.peak.get(name, 0), rss)
+                self.last[name] = rss
+            self.samples += 1
         return now
 
     def _run(self) -> None:
@@ -249,7 +336,6 @@ class MemorySampler:
             self.sample()
 
     def __enter__(self) -> "MemorySampler":
-        self.sample()
         self._thread.start()
         return self
 

@@ -98,6 +98,7 @@ class _Writer:
         self.excerpts = 0
 
     def add(self, s: str, p: str, o: str | ox.Literal, graph: str) -> None:
+        """Add one quad."""
         obj = ox.NamedNode(o) if isinstance(o, str) else o
         self.quads.append(ox.Quad(ox.NamedNode(s), ox.NamedNode(p), obj, ox.NamedNode(graph)))
 

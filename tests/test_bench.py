@@ -1,0 +1,274 @@
+"""The benchmark's own logic: synthetic data, query binding, the mix and the report (no timing here)."""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench import datasets, mix, report, synthetic  # noqa: E402
+from bench.client import count_rows  # noqa: E402
+from bench.client import Reply  # noqa: E402
+from bench.run import parse_args, time_query  # noqa: E402
+from lemap_graph.namespaces import PREFIXES as P  # noqa: E402
+from lemap_graph.queries import load_queries  # noqa: E402
+from lemap_graph.report import SECTIONS  # noqa: E402
+from lemap_graph.store import GRAPH_BASE, run_query  # noqa: E402
+
+SIZE = 20_000
+
+
+@pytest.fixture(scope="module")
+def quads() -> list[ox.Quad]:
+    """A small synthetic dataset over the curated countries."""
+    return synthetic.synthetic_quads(SIZE, countries=datasets.countries_of(datasets.reference_quads()))
+
+
+@pytest.fixture(scope="module")
+def synthetic_store(quads) -> ox.Store:
+    store = ox.Store()
+    store.extend(quads)
+    return store
+
+
+def subjects_of_type(store: ox.Store, cls: str) -> list[ox.NamedNode]:
+    return [q.subject for q in store.quads_for_pattern(None, ox.NamedNode(P["rdf"] + "type"), ox.NamedNode(cls), None)]
+
+
+def objects(store: ox.Store, s, p: str) -> list:
+    return [q.object for q in store.quads_for_pattern(s, ox.NamedNode(p), None, None)]
+
+
+# --- synthetic data ------------------------------------------------------------------------------
+
+
+def test_the_same_seed_gives_the_same_quads_in_the_same_order(quads) -> None:
+    again = synthetic.synthetic_quads(SIZE, countries=datasets.countries_of(datasets.reference_quads()))
+    assert again == quads
+    assert synthetic.synthetic_quads(SIZE, seed=7) != synthetic.synthetic_quads(SIZE, seed=8)
+
+
+def test_the_size_is_close_to_the_target(quads) -> None:
+    assert 0.9 * SIZE < len(quads) < 1.1 * SIZE
+
+
+def test_data_sit_in_named_graphs_per_region(quads) -> None:
+    graphs = {q.graph_name.value for q in quads}
+    assert graphs >= {GRAPH_BASE + "synthetic/organisations", GRAPH_BASE + "synthetic/mena"}
+    assert all(g.startswith(GRAPH_BASE + "synthetic/") for g in graphs)
+
+
+def test_every_activity_has_the_shape_of_a_curated_one(synthetic_store) -> None:
+    activities = subjects_of_type(synthetic_store, P["lm"] + "Activity")
+    assert len(activities) == synthetic.shape_for(SIZE).activities
+    for a in activities:
+        for prop in ("skos:prefLabel", "lm:activityKind", "lm:status", "schema:startDate", "lm:country"):
+            prefix, local = prop.split(":")
+            assert len(objects(synthetic_store, a, P[prefix] + local)) >= 1, (a, prop)
+        assert objects(synthetic_store, a, P["schema"] + "startDate")[0].datatype.value == P["xsd"] + "gYear"
+        assert len(objects(synthetic_store, a, P["schema"] + "organizer")) >= 1
+        assert objects(synthetic_store, a, P["prov"] + "wasDerivedFrom")
+
+
+def test_every_activity_takes_in_at_least_one_organisation_and_at_most_five(synthetic_store) -> None:
+    roles = set(synthetic.ROLES)
+    per_activity = Counter(q.subject for q in synthetic_store.quads_for_pattern(None, None, None, None)
+                           if q.predicate.value in roles)
+    assert per_activity and all(1 <= n <= 5 for n in per_activity.values())
+    assert max(per_activity.values()) > 2
+
+
+def test_a_few_hubs_take_part_in_many_activities(synthetic_store) -> None:
+    counts = Counter(q.object for q in synthetic_store.quads_for_pattern(None, None, None, None)
+                     if q.predicate.value in set(synthetic.ROLES))
+    top, median_count = counts.most_common(1)[0][1], sorted(counts.values())[len(counts) // 2]
+    assert top > 10 * median_count
+
+
+def test_excerpts_quote_a_report_section(synthetic_store) -> None:
+    slugs = {P["section"] + s.slug for s in SECTIONS}
+    excerpts = subjects_of_type(synthetic_store, P["lm"] + "Excerpt")
+    assert excerpts
+    for ex in excerpts:
+        assert objects(synthetic_store, ex, P["prov"] + "value")[0].value
+        assert objects(synthetic_store, ex, P["dcterms"] + "isPartOf")[0].value in slugs
+
+
+def test_every_concept_used_is_defined_in_the_schemes(quads) -> None:
+    defined = {q.subject.value for q in datasets.reference_quads()}
+    concept_namespaces = tuple(P[k] for k in ("akind", "okind", "dkind", "status", "kp", "topic", "qual", "stage", "country"))
+    used = {q.object.value for q in quads if isinstance(q.object, ox.NamedNode) and q.object.value.startswith(concept_namespaces)}
+    assert used and used <= defined, sorted(used - defined)[:5]
+
+
+def test_iris_follow_the_modelling_guide(quads) -> None:
+    slug = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
+    for q in quads:
+        for term in (q.subject, q.object):
+            if isinstance(term, ox.NamedNode) and term.value.startswith(P["lmid"]):
+                kind, _, name = term.value.removeprefix(P["lmid"]).partition("/")
+                assert kind and (slug.fullmatch(name) or kind == "country"), term.value
+
+
+# --- probes and the query mix ------------------------------------------------------------------------
+
+
+def test_probes_name_entities_the_data_has(curated_store) -> None:
+    probes = datasets.choose_probes(curated_store.quads_for_pattern(None, None, None, None))
+    for iri in (probes.organisation, probes.activity, probes.country):
+        assert any(True for _ in curated_store.quads_for_pattern(ox.NamedNode(iri), None, None, None)), iri
+    assert probes.country == P["country"] + probes.country_code
+
+
+def test_every_named_query_is_in_the_mix_with_all_its_required_parameters(curated_store) -> None:
+    probes = datasets.choose_probes(curated_store.quads_for_pattern(None, None, None, None))
+    values = mix.parameter_values(probes)
+    named = load_queries()
+    for q in named:
+        for p in q.params:
+            assert not p.required or (q.name, p.name) in values or ("*", p.name) in values, (q.name, p.name)
+    in_mix = [b.name for b in mix.build_mix(probes)]
+    assert [n for n in in_mix if n.startswith("named-")] == ["named-" + q.name for q in named]
+    assert len(set(in_mix)) == len(in_mix)
+    assert set(mix.CONCURRENT) <= set(in_mix)
+
+
+def _normalised(rows) -> Counter:
+    """Rows with each value's words sorted: GROUP_CONCAT's order is not defined."""
+    return Counter(tuple(None if t is None else tuple(sorted(re.split(r"[ |;,]+", t.value))) for t in row) for row in rows)
+
+
+@pytest.mark.parametrize("query", [q for q in load_queries() if q.params], ids=lambda q: q.name)
+def test_values_binding_gives_the_rows_substitutions_give(query, curated_store) -> None:
+    probes = datasets.choose_probes(curated_store.quads_for_pattern(None, None, None, None))
+    values = mix.parameter_values(probes)
+    subs = {p.name: values.get((query.name, p.name), values.get(("*", p.name))) for p in query.params}
+    expected = run_query(curated_store, query.text, substitutions=subs).rows
+    bound = mix.bind_values(query.text, subs)
+    assert "?_" in bound and bound != query.text
+    assert _normalised(run_query(curated_store, bound).rows) == _normalised(expected)
+
+
+def test_values_binding_leaves_values_blocks_templates_and_subquery_braces_alone() -> None:
+    term = {"_x": ox.Literal("a")}
+    text = "CONSTRUCT { ?s ?p ?_x } WHERE { VALUES ?p { <http://ex/p> } { SELECT ?s ?_x WHERE { ?s ?q ?_x } } }"
+    bound = mix.bind_values(text, term)
+    assert bound.count('VALUES ?_x { "a" }') == 2
+    assert bound.startswith("CONSTRUCT { ?s ?p ?_x }")
+    assert "{ SELECT" in bound and 'VALUES ?p { <http://ex/p> }' in bound
+    ox.Store().query(bound)  # still valid SPARQL
+
+
+def test_custom_queries_run_on_the_synthetic_data(synthetic_store, quads) -> None:
+    probes = datasets.choose_probes(quads)
+    for q in mix.custom_queries(probes):
+        result = synthetic_store.query(q.text, use_default_graph_as_union=True)
+        rows = bool(result) if isinstance(result, ox.QueryBoolean) else len(list(result))
+        assert rows, q.name  # every lookup finds something
+
+
+# --- the report -------------------------------------------------------------------------------------
+
+
+def timing(ms, rows, **kw) -> report.Timing:
+    return report.Timing(ms, rows, 3, **kw)
+
+
+def test_ratios_are_lemap_over_oxigraph() -> None:
+    q = report.QueryFigures("q", "lookup", timing(30.0, 5), timing(10.0, 5))
+    assert q.ratio == 3.0 and q.flag == ""
+    assert report.ratio(None, 1.0) is None and report.ratio(1.0, 0) is None
+    assert report.geometric_mean([2.0, 8.0, None]) == pytest.approx(4.0)
+
+
+def test_medians_and_percentiles() -> None:
+    assert report.median([5, 1, 3]) == 3 and report.median([1, 2, 3, 4]) == 2.5 and report.median([]) is None
+    assert report.percentile(list(range(1, 101)), 50) == pytest.approx(50.5)
+    assert report.percentile(list(range(1, 101)), 95) == pytest.approx(95.05)
+
+
+def test_flags_say_what_makes_a_comparison_unfair() -> None:
+    assert report.QueryFigures("q", "g", timing(1, 4), timing(1, 5)).flag == "ROWS DIFFER"
+    assert report.QueryFigures("q", "g", timing(1, 10, truncated=True), timing(1, 12)).flag == "lemap row cap"
+    failed = report.QueryFigures("q", "g", timing(None, None, error="HTTP 503: timed out"), timing(1, 3))
+    assert failed.flag == "lemap error: HTTP 503: timed out" and failed.ratio is None
+
+
+def test_dataset_ratios_and_markdown() -> None:
+    d = report.DatasetFigures("toy", 1000, peak_rss={"lemap": 300 * 2**20, "oxigraph": 100 * 2**20})
+    d.queries = [report.QueryFigures("fast", "lookup", timing(2.0, 1), timing(1.0, 1)),
+                 report.QueryFigures("odd", "join", timing(8.0, 4), timing(2.0, 5))]
+    d.concurrency = {"lemap": report.LoadFigures(4, 100, 0, 10.0, 5.0, 9.0),
+                     "oxigraph": report.LoadFigures(4, 210, 10, 10.0, 2.0, 4.0)}
+    assert d.memory_ratio == 3.0 and d.throughput_ratio == pytest.approx(0.5) and d.time_ratio == pytest.approx(2.828, rel=1e-3)
+    text = report.markdown(d)
+    assert "| fast | lookup | 2.0 | 1.0 | 2.00 | 1 | 1 |  |" in text
+    assert "| odd | join | 8.0 | 2.0 | 4.00 | 4 | 5 | ROWS DIFFER |" in text
+    assert "| throughput, 4 clients (req/s) | 10.0 | 20.0 | 0.50 |" in text
+    assert "300 MiB" in text and "flagged queries: 1" in text
+
+
+def test_json_holds_every_figure(tmp_path) -> None:
+    d = report.DatasetFigures("toy", 10, queries=[report.QueryFigures("q", "g", timing(3.0, 1), timing(1.0, 1))])
+    path = report.write_json(tmp_path / "r.json", {"date": "today", "path": tmp_path}, [d])
+    import json
+
+    doc = json.loads(path.read_text())
+    assert doc["date"] == "today" and doc["datasets"][0]["queries"][0]["ratio"] == 3.0
+
+
+class FakeClient:
+    """Answers every query with a fixed reply and records the order of calls in a shared log."""
+
+    def __init__(self, name: str, log: list[str], reply: Reply):
+        self.name, self.log, self.reply = name, log, reply
+
+    def query(self, text: str) -> Reply:
+        self.log.append(self.name)
+        return self.reply
+
+
+def test_each_query_warms_up_then_alternates_which_server_goes_first() -> None:
+    log: list[str] = []
+    clients = {"lemap": FakeClient("lemap", log, Reply(200, 4.0, 7)), "oxigraph": FakeClient("oxigraph", log, Reply(200, 2.0, 7))}
+    fig = time_query(mix.BenchQuery("q", "lookup", "ASK {}"), clients, repeat=3, budget_s=60)
+    assert log == ["lemap", "oxigraph", "lemap", "oxigraph", "oxigraph", "lemap", "lemap", "oxigraph"]
+    assert (fig.lemap.runs, fig.oxigraph.runs, fig.ratio, fig.flag) == (3, 3, 2.0, "")
+
+
+def test_a_server_that_fails_its_warm_up_is_not_asked_again() -> None:
+    log: list[str] = []
+    clients = {"lemap": FakeClient("lemap", log, Reply(503, 10_000.0, None, error="timed out")),
+               "oxigraph": FakeClient("oxigraph", log, Reply(200, 2.0, 1))}
+    fig = time_query(mix.BenchQuery("q", "join", "ASK {}"), clients, repeat=5, budget_s=60)
+    assert log.count("lemap") == 1 and log.count("oxigraph") == 6
+    assert fig.lemap.median_ms is None and fig.flag == "lemap error: HTTP 503: timed out"
+
+
+def test_rows_are_counted_from_sparql_json() -> None:
+    assert count_rows(b'{"head":{"vars":["s"]},"results":{"bindings":[{},{},{}]}}') == 3
+    assert count_rows(b'{"head":{},"boolean":false}') == 1
+
+
+@pytest.mark.parametrize("module", ["bench.synthetic", "bench.datasets", "bench.mix", "bench.report", "bench.client"])
+def test_docstring_examples_run(module) -> None:
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(module))
+    assert result.attempted and not result.failed
+
+
+def test_command_line_sizes() -> None:
+    assert parse_args([]).names == ["curated", "100k"]
+    assert parse_args(["--size", "large"]).names == ["curated", "100k", "1M"]
+    assert parse_args(["--datasets", "1M"]).names == ["1M"]
+    with pytest.raises(SystemExit):
+        parse_args(["--datasets", "10G"])
