@@ -292,7 +292,7 @@ def to_result(answer, limit: int | None = None) -> QueryResult:
         for solution in answer:
             if limit is not None and len(rows) >= limit:
                 break
-            rows.append(tuple(solution[n] for n in names))
+            rows.append(tuple(solution))  # values in projection order, unbound as None
         return QueryResult("select", variables=names, rows=tuple(rows))
     triples = []
     for t in answer:
