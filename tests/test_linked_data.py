@@ -475,3 +475,14 @@ def test_linked_data_pages_ask_nothing_of_other_hosts(live_server_factory, curat
     assert page.evaluate("document.getElementById('Activity') !== null")
     assert outside_requests(page, live) == []
     assert page.console_errors == []
+
+
+@pytest.mark.parametrize("path", ["/", "/sparql", "/q/", "/q/countries", "/adoption", "/adoption/AFG", "/network"])
+def test_pages_outside_linked_data_carry_schema_org_json_ld(client, path):
+    """Search engines can index the other blueprints' pages too: a WebPage that is part of the Dataset."""
+    response = client.get(path, headers={"Accept": "text/html"})
+    assert response.status_code == 200, path
+    blocks = re.findall(r'<script type="application/ld\+json">(.*?)</script>', response.get_data(as_text=True), re.S)
+    parsed = [json.loads(b) for b in blocks]
+    assert any(p.get("@context") == "https://schema.org" for p in parsed), path
+    assert any(p.get("@type") == "WebPage" and p["isPartOf"]["@type"] == "Dataset" for p in parsed), path

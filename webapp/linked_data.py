@@ -257,6 +257,18 @@ def ld_json(data: Any) -> Markup:
     return Markup(describe.script_json(data))
 
 
+@bp.app_template_global("page_schema")
+def page_schema(title: str) -> dict:
+    """schema.org JSON-LD every page carries: a ``WebPage`` that is part of lemap's ``Dataset``."""
+    return {
+        "@context": "https://schema.org",
+        "@type": "WebPage",
+        "name": title,
+        "url": request.base_url,
+        "isPartOf": {k: v for k, v in _dataset_schema().items() if k != "@context"},
+    }
+
+
 def _dataset_schema() -> dict:
     """schema.org ``Dataset`` JSON-LD for pages that are not about one entity."""
     site = _site()
