@@ -13,6 +13,22 @@ def curated_store():
     return load_project(None)
 
 
+@pytest.fixture(scope="module")
+def curated_app(curated_store):
+    """The app over the curated data, with one query worker (one per test module)."""
+    from webapp import create_app
+
+    app = create_app({"TESTING": True, "LEMAP_WORKERS": 1}, store=curated_store)
+    yield app
+    app.extensions["lemap"].close()
+
+
+@pytest.fixture
+def curated_client(curated_app):
+    """A test client of :func:`curated_app`."""
+    return curated_app.test_client()
+
+
 # --- web app, live server and a real browser (helpers in tests/browser.py) -----------------------
 
 from browser import CHROMIUM, CHROMIUM_ARGS, serve, web_sources  # noqa: E402

@@ -23,21 +23,6 @@ DUMPS = {
 }
 
 
-@pytest.fixture(scope="module")
-def app(curated_store):
-    """The app over the curated data, with one query worker."""
-    from webapp import create_app
-
-    app = create_app({"TESTING": True, "LEMAP_WORKERS": 1}, store=curated_store)
-    yield app
-    app.extensions["lemap"].close()
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
-
-
 def by_graph(quads, keep_graphs: bool = True) -> dict[str, rdflib.Graph]:
     """Quads as one rdflib graph per named graph ("" for the default graph, or for all when merged)."""
     out: dict[str, rdflib.Graph] = {}
@@ -48,8 +33,8 @@ def by_graph(quads, keep_graphs: bool = True) -> dict[str, rdflib.Graph]:
 
 
 @pytest.mark.parametrize("filename", list(DUMPS))
-def test_a_dump_loaded_into_a_fresh_store_gives_the_same_triples(client, curated_store, filename):
-    r = client.get(f"/dump/{filename}")
+def test_a_dump_loaded_into_a_fresh_store_gives_the_same_triples(curated_client, curated_store, filename):
+    r = curated_client.get(f"/dump/{filename}")
     assert r.status_code == 200
     rdf_format, keeps_graphs = DUMPS[filename]
     fresh = ox.Store()
@@ -64,8 +49,8 @@ def test_a_dump_loaded_into_a_fresh_store_gives_the_same_triples(client, curated
 
 
 @pytest.mark.parametrize("filename", list(DUMPS))
-def test_a_dump_carries_its_checksum_licence_and_source(client, filename):
-    r = client.get(f"/dump/{filename}")
+def test_a_dump_carries_its_checksum_licence_and_source(curated_client, filename):
+    r = curated_client.get(f"/dump/{filename}")
     digest = base64.b64encode(hashlib.sha256(r.data).digest()).decode()
     assert r.headers["Digest"] == f"sha-256={digest}"
     assert r.headers["Repr-Digest"] == f"sha-256=:{digest}:"
@@ -76,22 +61,22 @@ def test_a_dump_carries_its_checksum_licence_and_source(client, filename):
     if not filename.endswith(".jsonld"):  # JSON has no comments: the Link header and the catalogue say it
         head = r.data[:600].decode()
         assert dataset.LICENSE in head and "CC BY 4.0" in head and dataset.REPORT_IRI in head
-    again = client.get(f"/dump/{filename}", headers={"If-None-Match": r.headers["ETag"]})
+    again = curated_client.get(f"/dump/{filename}", headers={"If-None-Match": r.headers["ETag"]})
     assert again.status_code == 304
 
 
-def test_sha256sums_lists_every_dump(client):
-    text = client.get("/dump/SHA256SUMS").get_data(as_text=True)
+def test_sha256sums_lists_every_dump(curated_client):
+    text = curated_client.get("/dump/SHA256SUMS").get_data(as_text=True)
     lines = dict(reversed(line.split("  ")) for line in text.splitlines())
     assert set(lines) == set(DUMPS)
     for filename, checksum in lines.items():
-        assert hashlib.sha256(client.get(f"/dump/{filename}").data).hexdigest() == checksum
+        assert hashlib.sha256(curated_client.get(f"/dump/{filename}").data).hexdigest() == checksum
 
 
-def test_the_downloads_page_states_sizes_checksums_licence_and_source(client):
-    html = client.get("/dump/").get_data(as_text=True)
+def test_the_downloads_page_states_sizes_checksums_licence_and_source(curated_client):
+    html = curated_client.get("/dump/").get_data(as_text=True)
     for filename in DUMPS:
-        body = client.get(f"/dump/{filename}").data
+        body = curated_client.get(f"/dump/{filename}").data
         assert f"{len(body):,} bytes" in html and hashlib.sha256(body).hexdigest() in html
     assert dataset.LICENSE in html and "CC BY 4.0" in html and "/id/report/unodc-le-hiv-mapping-2013-2021" in html
 
@@ -108,7 +93,7 @@ def test_dumps_are_made_once_per_store_version():
     assert second is not first and b'"2"' in second.data and second.sha256 != first.sha256
 
 
-def test_an_unknown_dump_is_404(client):
-    assert client.get("/dump/lemap.xlsx").status_code == 404
+def test_an_unknown_dump_is_404(curated_client):
+    assert curated_client.get("/dump/lemap.xlsx").status_code == 404
     with pytest.raises(KeyError, match="no dump format"):
         dataset.make_dump(ox.Store(), "xlsx")

@@ -41,21 +41,6 @@ RDF = {
 }
 
 
-@pytest.fixture(scope="module")
-def app(curated_store):
-    """The app over the curated data, with one query worker."""
-    from webapp import create_app
-
-    app = create_app({"TESTING": True, "LEMAP_WORKERS": 1}, store=curated_store)
-    yield app
-    app.extensions["lemap"].close()
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
-
-
 def store_description(store: ox.Store, iri: str) -> rdflib.Graph:
     """What an entity IRI must dereference to, read straight from the store: every triple with the IRI as
     subject or object, plus the blank nodes it holds (two levels)."""
@@ -116,14 +101,14 @@ def jsonld_blocks(html: str) -> list:
 @pytest.mark.parametrize("fmt", list(RDF))
 @pytest.mark.parametrize("kind", list(SAMPLES))
 @pytest.mark.parametrize("how", ["accept", "suffix", "query"])
-def test_every_kind_of_entity_dereferences_to_the_stores_triples(client, curated_store, kind, fmt, how):
+def test_every_kind_of_entity_dereferences_to_the_stores_triples(curated_client, curated_store, kind, fmt, how):
     path = "/id/" + SAMPLES[kind]
     if how == "accept":
-        r = client.get(path, headers={"Accept": RDF[fmt][0]})
+        r = curated_client.get(path, headers={"Accept": RDF[fmt][0]})
     elif how == "suffix":
-        r = client.get(f"{path}.{fmt}")
+        r = curated_client.get(f"{path}.{fmt}")
     else:
-        r = client.get(f"{path}?format={fmt}", headers={"Accept": "text/html"})
+        r = curated_client.get(f"{path}?format={fmt}", headers={"Accept": "text/html"})
     assert r.status_code == 200, r.get_data(as_text=True)[:500]
     assert r.mimetype == RDF[fmt][0]
     got = parsed(r.data, fmt)
@@ -133,8 +118,8 @@ def test_every_kind_of_entity_dereferences_to_the_stores_triples(client, curated
 
 
 @pytest.mark.parametrize("kind", list(SAMPLES))
-def test_every_kind_of_entity_has_a_page(client, curated_store, kind):
-    r = client.get("/id/" + SAMPLES[kind], headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
+def test_every_kind_of_entity_has_a_page(curated_client, curated_store, kind):
+    r = curated_client.get("/id/" + SAMPLES[kind], headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
     assert r.status_code == 200 and r.mimetype == "text/html"
     html = r.get_data(as_text=True)
     label = next(curated_store.quads_for_pattern(ox.NamedNode(ID + SAMPLES[kind]), ox.NamedNode(
@@ -150,9 +135,9 @@ def _escaped(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&#34;").replace("'", "&#39;")
 
 
-def test_the_page_names_every_property_with_the_vocabularys_label(client, curated_store):
+def test_the_page_names_every_property_with_the_vocabularys_label(curated_client, curated_store):
     path = SAMPLES["activity"]
-    html = client.get("/id/" + path).get_data(as_text=True)
+    html = curated_client.get("/id/" + path).get_data(as_text=True)
     preds = {q.predicate.value for q in curated_store.quads_for_pattern(ox.NamedNode(ID + path), None, None)}
     for pred in preds:
         label = next(curated_store.quads_for_pattern(ox.NamedNode(pred), ox.NamedNode(
@@ -162,8 +147,8 @@ def test_the_page_names_every_property_with_the_vocabularys_label(client, curate
     assert ">participant count</a>" in html and ">used document</a>" in html
 
 
-def test_the_page_shows_the_evidence_with_its_section(client, curated_store):
-    html = client.get("/id/" + SAMPLES["adoption"]).get_data(as_text=True)
+def test_the_page_shows_the_evidence_with_its_section(curated_client, curated_store):
+    html = curated_client.get("/id/" + SAMPLES["adoption"]).get_data(as_text=True)
     text = next(curated_store.quads_for_pattern(ox.NamedNode(ID + SAMPLES["excerpt"]), ox.NamedNode(
         "http://www.w3.org/ns/prov#value"), None)).object.value
     assert "Evidence from the report" in html or "The sentence of the report" in html
@@ -171,35 +156,35 @@ def test_the_page_shows_the_evidence_with_its_section(client, curated_store):
     assert "MENA - Middle East and Northern Africa" in html  # the section's title
 
 
-def test_incoming_links_are_grouped_by_property_with_counts(client, curated_store):
-    html = client.get("/id/country/AFG").get_data(as_text=True)
+def test_incoming_links_are_grouped_by_property_with_counts(curated_client, curated_store):
+    html = curated_client.get("/id/country/AFG").get_data(as_text=True)
     afg = ox.NamedNode(ID + "country/AFG")
     count = len({q.subject for q in curated_store.quads_for_pattern(None, ox.NamedNode(LM + "country"), afg)})
     assert count > 0
     assert re.search(rf'<strong>country</strong> <code class="ld-curie">lm:country</code> — {count}</summary>', html)
 
 
-def test_a_concept_scheme_lists_its_concepts_with_notation_definition_and_hierarchy(client):
-    html = client.get("/id/scheme/adoption-stages").get_data(as_text=True)
+def test_a_concept_scheme_lists_its_concepts_with_notation_definition_and_hierarchy(curated_client):
+    html = curated_client.get("/id/scheme/adoption-stages").get_data(as_text=True)
     order = [html.index(f'href="/id/adoption-stage/{s}"') for s in ("introduced", "translated", "adapted", "adopted", "curriculum")]
     assert order == sorted(order)
     assert '<span class="ld-notation">2</span>' in html
     assert "The Manual was translated into a national language." in html
-    regions = client.get("/id/scheme/regions").get_data(as_text=True)
+    regions = curated_client.get("/id/scheme/regions").get_data(as_text=True)
     eeca = regions.index('href="/id/region/eeca"')
     nested = regions.index('href="/id/region/central-asia"')
     assert eeca < nested and "ld-concepts" in regions[eeca:nested]
 
 
-def test_indexes_list_kinds_members_and_schemes(client, curated_store):
-    assert 'href="/id/country/"' in client.get("/id/").get_data(as_text=True)
-    countries = client.get("/id/country/").get_data(as_text=True)
+def test_indexes_list_kinds_members_and_schemes(curated_client, curated_store):
+    assert 'href="/id/country/"' in curated_client.get("/id/").get_data(as_text=True)
+    countries = curated_client.get("/id/country/").get_data(as_text=True)
     assert 'href="/id/country/AFG">Afghanistan</a>' in countries
-    schemes = client.get("/id/scheme/").get_data(as_text=True)
+    schemes = curated_client.get("/id/scheme/").get_data(as_text=True)
     n = len({q.subject for q in curated_store.quads_for_pattern(None, ox.NamedNode(
         "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"), ox.NamedNode("http://www.w3.org/2004/02/skos/core#ConceptScheme"))})
     assert schemes.count('href="/id/scheme/') == n
-    assert client.get("/id/no-such-kind/").status_code == 404
+    assert curated_client.get("/id/no-such-kind/").status_code == 404
 
 
 # ------------------------------------------------------------------------- negotiation details
@@ -217,58 +202,58 @@ def test_indexes_list_kinds_members_and_schemes(client, curated_store):
         ("text/*", "text/html"),
     ],
 )
-def test_accept_picks_the_best_format(client, accept, media_type):
-    r = client.get("/id/country/AFG", headers={"Accept": accept} if accept else {})
+def test_accept_picks_the_best_format(curated_client, accept, media_type):
+    r = curated_client.get("/id/country/AFG", headers={"Accept": accept} if accept else {})
     assert r.status_code == 200 and r.mimetype == media_type
 
 
-def test_responses_vary_on_accept_and_link_their_alternates(client):
-    r = client.get("/id/country/AFG", headers={"Accept": "text/turtle"})
+def test_responses_vary_on_accept_and_link_their_alternates(curated_client):
+    r = curated_client.get("/id/country/AFG", headers={"Accept": "text/turtle"})
     assert r.headers["Vary"] == "Accept"
     assert r.headers["Content-Location"] == "/id/country/AFG.ttl"
     links = r.headers["Link"]
     for ext, (media_type, _) in RDF.items():
         assert f'</id/country/AFG.{ext}>; rel="alternate"; type="{media_type}"' in links.replace("http://localhost", "")
     assert f'<{ID}country/AFG>; rel="canonical"' in links
-    html = client.get("/id/country/AFG")
+    html = curated_client.get("/id/country/AFG")
     assert html.headers["Vary"] == "Accept" and 'rel="alternate"' in html.headers["Link"]
     assert '<link rel="alternate" type="text/turtle" href="/id/country/AFG.ttl">' in html.get_data(as_text=True)
 
 
-def test_an_unsupported_type_is_406(client):
-    for r in (client.get("/id/country/AFG", headers={"Accept": "image/png"}),
-              client.get("/id/country/AFG?format=xlsx"),
-              client.get("/ontology", headers={"Accept": "application/sparql-results+json"})):
+def test_an_unsupported_type_is_406(curated_client):
+    for r in (curated_client.get("/id/country/AFG", headers={"Accept": "image/png"}),
+              curated_client.get("/id/country/AFG?format=xlsx"),
+              curated_client.get("/ontology", headers={"Accept": "application/sparql-results+json"})):
         assert r.status_code == 406
         assert "text/turtle" in r.get_data(as_text=True) and r.headers["Vary"] == "Accept"
 
 
 @pytest.mark.parametrize("fmt", list(RDF))
-def test_an_unknown_iri_is_404_in_rdf(client, fmt):
-    r = client.get("/id/country/XXX", headers={"Accept": RDF[fmt][0]})
+def test_an_unknown_iri_is_404_in_rdf(curated_client, fmt):
+    r = curated_client.get("/id/country/XXX", headers={"Accept": RDF[fmt][0]})
     assert r.status_code == 404 and r.mimetype == RDF[fmt][0]
     assert len(parsed(r.data, fmt)) == 0
-    assert client.get(f"/id/country/XXX.{fmt}").status_code == 404
+    assert curated_client.get(f"/id/country/XXX.{fmt}").status_code == 404
 
 
-def test_an_unknown_iri_is_404_in_html(client):
+def test_an_unknown_iri_is_404_in_html(curated_client):
     for path in ("/id/country/XXX", "/id/activity/<b>x</b>", "/id/a b"):
-        r = client.get(path)
+        r = curated_client.get(path)
         assert r.status_code == 404 and r.mimetype == "text/html"
         html = r.get_data(as_text=True)
         assert "is not in lemap" in html and "<b>x</b>" not in html
         assert jsonld_blocks(html)[0]["@type"] == "Dataset"
 
 
-def test_head_answers_like_get_without_a_body(client):
-    get = client.get("/id/country/AFG", headers={"Accept": "text/turtle"})
-    head = client.head("/id/country/AFG", headers={"Accept": "text/turtle"})
+def test_head_answers_like_get_without_a_body(curated_client):
+    get = curated_client.get("/id/country/AFG", headers={"Accept": "text/turtle"})
+    head = curated_client.head("/id/country/AFG", headers={"Accept": "text/turtle"})
     assert head.status_code == 200 and head.data == b""
     for name in ("Content-Type", "Vary", "Link", "Content-Location"):
         assert head.headers[name] == get.headers[name]
     assert int(head.headers["Content-Length"]) == len(get.data)
-    assert client.head("/id/country/XXX").status_code == 404
-    assert client.head("/dump/lemap.ttl").status_code == 200
+    assert curated_client.head("/id/country/XXX").status_code == 404
+    assert curated_client.head("/dump/lemap.ttl").status_code == 200
 
 
 # ---------------------------------------------------------------------- XSS: data is never markup
@@ -332,8 +317,8 @@ def _terms(store: ox.Store) -> list[tuple[str, str]]:
     return out
 
 
-def test_the_ontology_page_documents_every_class_and_property(client, curated_store):
-    r = client.get("/ontology", headers={"Accept": "text/html"})
+def test_the_ontology_page_documents_every_class_and_property(curated_client, curated_store):
+    r = curated_client.get("/ontology", headers={"Accept": "text/html"})
     assert r.status_code == 200 and r.mimetype == "text/html"
     html = r.get_data(as_text=True)
     terms = _terms(curated_store)
@@ -345,8 +330,8 @@ def test_the_ontology_page_documents_every_class_and_property(client, curated_st
     assert {t["@id"] for t in schema["hasDefinedTerm"]} == {LM + local for local, _ in terms}
 
 
-def test_the_ontology_page_loads_nothing_from_outside(client):
-    html = client.get("/ontology").get_data(as_text=True)
+def test_the_ontology_page_loads_nothing_from_outside(curated_client):
+    html = curated_client.get("/ontology").get_data(as_text=True)
     assert not re.search(r"<(?:link|script|img)\b[^>]*(?:href|src)=[\"']?(?:https?:)?//", html, re.I)
     assert not re.search(r"url\(\s*[\"']?(?:https?:)?//", html, re.I)
     assert "@import" not in html
@@ -354,15 +339,15 @@ def test_the_ontology_page_loads_nothing_from_outside(client):
 
 @pytest.mark.parametrize("fmt", ["ttl", "jsonld", "rdf"])
 @pytest.mark.parametrize(("path", "graph"), [("/ontology", "ontology/lemap"), ("/shapes", "ontology/lemap-shapes")])
-def test_the_vocabulary_and_shapes_negotiate_to_their_graphs(client, curated_store, path, graph, fmt):
-    r = client.get(path, headers={"Accept": RDF[fmt][0]})
+def test_the_vocabulary_and_shapes_negotiate_to_their_graphs(curated_client, curated_store, path, graph, fmt):
+    r = curated_client.get(path, headers={"Accept": RDF[fmt][0]})
     assert r.status_code == 200 and r.mimetype == RDF[fmt][0] and r.headers["Vary"] == "Accept"
     assert isomorphic(parsed(r.data, fmt), graph_of(curated_store, GRAPH_BASE + graph))
-    assert isomorphic(parsed(client.get(f"{path}.{fmt}").data, fmt), graph_of(curated_store, GRAPH_BASE + graph))
+    assert isomorphic(parsed(curated_client.get(f"{path}.{fmt}").data, fmt), graph_of(curated_store, GRAPH_BASE + graph))
 
 
-def test_the_shapes_page_shows_every_shape(client, curated_store):
-    html = client.get("/shapes").get_data(as_text=True)
+def test_the_shapes_page_shows_every_shape(curated_client, curated_store):
+    html = curated_client.get("/shapes").get_data(as_text=True)
     shapes = graph_of(curated_store, GRAPH_BASE + "ontology/lemap-shapes")
     sh = rdflib.Namespace("http://www.w3.org/ns/shacl#")
     named = [s for kind in (sh.NodeShape, sh.PropertyShape) for s in shapes.subjects(rdflib.RDF.type, kind)
@@ -378,14 +363,14 @@ def test_the_shapes_page_shows_every_shape(client, curated_store):
 # ----------------------------------------------------------------- context, VoID and DCAT
 
 
-def test_the_jsonld_context_is_versioned_and_used(client):
-    current = client.get("/context.jsonld")
-    v1 = client.get("/context/v1.jsonld")
+def test_the_jsonld_context_is_versioned_and_used(curated_client):
+    current = curated_client.get("/context.jsonld")
+    v1 = curated_client.get("/context/v1.jsonld")
     assert current.status_code == v1.status_code == 200 and current.mimetype == "application/ld+json"
     assert current.json == v1.json and current.json["@context"]["lm"] == LM
     assert current.headers["Access-Control-Allow-Origin"] == "*"
-    assert client.get("/context/v9.jsonld").status_code == 404
-    doc = client.get("/id/activity/mar-2018-tangier-training.jsonld").json
+    assert curated_client.get("/context/v9.jsonld").status_code == 404
+    doc = curated_client.get("/id/activity/mar-2018-tangier-training.jsonld").json
     assert doc["@context"] == v1.json["@context"]
     (node,) = [n for n in doc["@graph"] if n["@id"] == "act:mar-2018-tangier-training"]  # compact IRIs
     assert "skos:prefLabel" in node and "lm:activityKind" in node  # compact keys, not expanded IRIs
@@ -398,8 +383,8 @@ CC_BY = rdflib.URIRef("https://creativecommons.org/licenses/by/4.0/")
 REPORT = rdflib.URIRef(ID + "report/unodc-le-hiv-mapping-2013-2021")
 
 
-def test_void_counts_the_store_live(client, curated_store):
-    r = client.get("/.well-known/void", headers={"Accept": "text/turtle"})
+def test_void_counts_the_store_live(curated_client, curated_store):
+    r = curated_client.get("/.well-known/void", headers={"Accept": "text/turtle"})
     assert r.status_code == 200
     g = parsed(r.data, "ttl")
     (dataset,) = [s for s in g.subjects(rdflib.RDF.type, VOID.Dataset) if (s, VOID.sparqlEndpoint, None) in g]
@@ -410,11 +395,11 @@ def test_void_counts_the_store_live(client, curated_store):
     n = len({q.subject for q in curated_store.quads_for_pattern(None, ox.NamedNode(
         "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"), ox.NamedNode(LM + "Activity"))})
     assert int(g.value(activities, VOID.entities)) == n
-    assert jsonld_blocks(client.get("/.well-known/void").get_data(as_text=True))[0]["@type"] == "Dataset"
+    assert jsonld_blocks(curated_client.get("/.well-known/void").get_data(as_text=True))[0]["@type"] == "Dataset"
 
 
-def test_the_dcat_catalogue_describes_dataset_distributions_and_service(client):
-    g = parsed(client.get("/catalog", headers={"Accept": "text/turtle"}).data, "ttl")
+def test_the_dcat_catalogue_describes_dataset_distributions_and_service(curated_client):
+    g = parsed(curated_client.get("/catalog", headers={"Accept": "text/turtle"}).data, "ttl")
     (catalog,) = g.subjects(rdflib.RDF.type, DCAT.Catalog)
     (dataset,) = g.objects(catalog, DCAT.dataset)
     assert (dataset, DCT.license, CC_BY) in g and (dataset, DCT.source, REPORT) in g
@@ -424,7 +409,7 @@ def test_the_dcat_catalogue_describes_dataset_distributions_and_service(client):
         if url is None:
             assert str(g.value(dist, DCAT.accessURL)).endswith("/sparql")
             continue
-        body = client.get("/" + str(url).split("/lemap/", 1)[1]).data
+        body = curated_client.get("/" + str(url).split("/lemap/", 1)[1]).data
         assert int(g.value(dist, DCAT.byteSize)) == len(body)
         assert str(g.value(dist, DCAT.mediaType)).startswith("http://www.iana.org/assignments/media-types/")
         downloads += 1
@@ -432,7 +417,7 @@ def test_the_dcat_catalogue_describes_dataset_distributions_and_service(client):
     (service,) = g.objects(catalog, DCAT.service)
     assert str(g.value(service, DCAT.endpointURL)) == "https://w3id.org/lemap/sparql"
     assert (service, DCAT.servesDataset, dataset) in g
-    assert client.get("/dcat").status_code == 308
+    assert curated_client.get("/dcat").status_code == 308
 
 
 # ------------------------------------------------------------------------ schema.org on every page
@@ -442,21 +427,21 @@ PAGES = ["/id/", "/id/country/", "/id/scheme/", "/catalog", "/dump/", "/shapes",
 
 
 @pytest.mark.parametrize("path", PAGES)
-def test_every_page_carries_schema_org_jsonld(client, path):
-    r = client.get(path, headers={"Accept": "text/html"})
+def test_every_page_carries_schema_org_jsonld(curated_client, path):
+    r = curated_client.get(path, headers={"Accept": "text/html"})
     assert r.mimetype == "text/html"
     blocks = jsonld_blocks(r.get_data(as_text=True))
     assert len(blocks) == 1 and blocks[0]["@context"] == "https://schema.org" and blocks[0]["@type"]
     assert "default-src 'self'" in r.headers["Content-Security-Policy"]
 
 
-def test_the_version_iris_resolve_while_that_version_is_loaded(client, curated_store):
+def test_the_version_iris_resolve_while_that_version_is_loaded(curated_client, curated_store):
     for path, graph in (("/ontology", "ontology/lemap"), ("/shapes", "ontology/lemap-shapes")):
         version = next(curated_store.quads_for_pattern(None, ox.NamedNode("http://www.w3.org/2002/07/owl#versionInfo"),
                                                        None, ox.NamedNode(GRAPH_BASE + graph))).object.value
-        r = client.get(f"{path}/{version}", headers={"Accept": "text/turtle"})
+        r = curated_client.get(f"{path}/{version}", headers={"Accept": "text/turtle"})
         assert r.status_code == 200 and isomorphic(parsed(r.data, "ttl"), graph_of(curated_store, GRAPH_BASE + graph))
-        assert client.get(f"{path}/0.0.0-never", headers={"Accept": "text/turtle"}).status_code == 404
+        assert curated_client.get(f"{path}/0.0.0-never", headers={"Accept": "text/turtle"}).status_code == 404
 
 
 # ---------------------------------------------------------------------------- in a real browser
@@ -478,9 +463,9 @@ def test_linked_data_pages_ask_nothing_of_other_hosts(live_server_factory, curat
 
 
 @pytest.mark.parametrize("path", ["/", "/sparql", "/q/", "/q/countries", "/adoption", "/adoption/AFG", "/network"])
-def test_pages_outside_linked_data_carry_schema_org_json_ld(client, path):
+def test_pages_outside_linked_data_carry_schema_org_json_ld(curated_client, path):
     """Search engines can index the other blueprints' pages too: a WebPage that is part of the Dataset."""
-    response = client.get(path, headers={"Accept": "text/html"})
+    response = curated_client.get(path, headers={"Accept": "text/html"})
     assert response.status_code == 200, path
     blocks = re.findall(r'<script type="application/ld\+json">(.*?)</script>', response.get_data(as_text=True), re.S)
     parsed = [json.loads(b) for b in blocks]
