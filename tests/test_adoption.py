@@ -414,3 +414,10 @@ def web_sources_store() -> ox.Store:
     store = ox.Store()
     build_store(store, web_sources())
     return store
+
+
+def test_a_country_entity_page_links_its_lineage(curated_client):
+    """Issue 5: the lineage is reachable from the country's own page, /id/country/<ISO3>."""
+    html = curated_client.get("/id/country/AFG", headers={"Accept": "text/html"}).get_data(as_text=True)
+    assert 'href="/adoption/AFG"' in html
+    assert curated_client.get("/adoption/AFG").status_code == 200
