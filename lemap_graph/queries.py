@@ -209,9 +209,9 @@ def get_query(name: str, directory: Path = QUERY_DIR) -> NamedQuery:
     ...
     KeyError: "no named query 'country-by-iso'; did you mean: country-by-iso-code, ...? (lemap query --list shows them all)"
     """
-    path = directory / f"{name}.rq"
-    if re.fullmatch(r"[A-Za-z0-9_.-]+", name) and path.is_file():
-        return load_file(path)
+    # Names come from URLs too: check the shape before the file system sees them (length, "..").
+    if re.fullmatch(r"[A-Za-z0-9_-]{1,120}", name) and (directory / f"{name}.rq").is_file():
+        return load_file(directory / f"{name}.rq")
     names = [q.name for q in load_queries(directory)]
     close = difflib.get_close_matches(name, names, n=3, cutoff=0.5)
     close += [n for n in names if name and name.lower() in n.lower() and n not in close][: 3 - len(close)]
