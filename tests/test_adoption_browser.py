@@ -83,8 +83,8 @@ def test_clicking_afghanistan_shows_dari_and_2020(page, live) -> None:
     page.click('#adoption-map path[data-iso3="AFG"]')
     save_screenshot(page, "adoption-afghanistan-selected")
     page.click("#country-card a[data-country-filter]")  # "Its rows in the table"
-    page.wait_for_function("document.location.search.includes('country=AFG')")
-    page.wait_for_function("!document.querySelector('#adoption-table[aria-busy]')")
+    page.wait_for_function("() => document.location.search.includes('country=AFG')")
+    page.wait_for_function("() => !document.querySelector('#adoption-table[aria-busy]')")
     assert {r["iso3"] for r in table_rows(page)} == {"AFG"}
     assert page.is_visible("#row-count [data-country-note]")
 
@@ -93,8 +93,8 @@ def test_curriculum_filter_shows_myanmar_and_the_csv_equals_the_table(page, live
     open_tracer(page, live)
     total = len(table_rows(page))
     page.select_option("#filter-stage", "curriculum")
-    page.wait_for_function("document.location.search.includes('stage=curriculum')")
-    page.wait_for_function("!document.querySelector('#adoption-table[aria-busy]')")
+    page.wait_for_function("() => document.location.search.includes('stage=curriculum')")
+    page.wait_for_function("() => !document.querySelector('#adoption-table[aria-busy]')")
     rows = table_rows(page)
     assert 0 < len(rows) < total
     assert "Myanmar" in {r["country"] for r in rows}
@@ -115,8 +115,8 @@ def test_curriculum_filter_shows_myanmar_and_the_csv_equals_the_table(page, live
 def test_sorting_by_year_reorders_the_table_and_the_download(page, live) -> None:
     open_tracer(page, live)
     page.click('#adoption-table th a.sort[data-sort="year"]')
-    page.wait_for_function("document.location.search.includes('sort=year')")
-    page.wait_for_function("!document.querySelector('#adoption-table[aria-busy]')")
+    page.wait_for_function("() => document.location.search.includes('sort=year')")
+    page.wait_for_function("() => !document.querySelector('#adoption-table[aria-busy]')")
     years = [r["year"] for r in table_rows(page)]
     dated = [y for y in years if y]
     assert dated == sorted(dated) and years == dated + [""] * (len(years) - len(dated))

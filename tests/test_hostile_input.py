@@ -96,3 +96,11 @@ def test_markup_in_arguments_comes_back_escaped(curated_client, paths):
                                headers={"Accept": "text/html"})
         if r.mimetype == "text/html":
             assert "<script>alert(1)</script>" not in r.get_data(as_text=True), path
+
+
+@pytest.mark.parametrize("path", ["/", "/sparql", "/q/", "/adoption", "/network", "/id/country/AFG", "/catalog"])
+def test_html_pages_forbid_scripts_from_anywhere_but_the_app(curated_client, path):
+    r = curated_client.get(path, headers={"Accept": "text/html"})
+    assert r.mimetype == "text/html"
+    assert "script-src 'self'" in r.headers["Content-Security-Policy"]
+    assert r.headers["X-Content-Type-Options"] == "nosniff"

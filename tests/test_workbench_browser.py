@@ -24,7 +24,7 @@ def open_workbench(page, live, fragment: str = ""):
     assert not vendor_missing(), f"missing {vendor_missing()}: run `make assets`"
     page.goto(live.url + "/sparql" + fragment)
     page.wait_for_selector(".yasqe .CodeMirror")
-    page.wait_for_function("window.lemapWorkbench && window.lemapWorkbench.yasgui.getTab().getYasqe()")
+    page.wait_for_function("() => window.lemapWorkbench && window.lemapWorkbench.yasgui.getTab().getYasqe()")
 
 
 def editor_text(page) -> str:
@@ -99,13 +99,13 @@ def test_editor_completes_the_graph_terms_from_the_app(page, live_server) -> Non
 
     page.keyboard.type(" ; lm:partne")
     page.keyboard.press("Control+Space")
-    page.wait_for_function("document.querySelector('.CodeMirror-hints') && document.querySelector('.CodeMirror-hints').textContent.includes('lm:partner')")
+    page.wait_for_function("() => document.querySelector('.CodeMirror-hints') && document.querySelector('.CodeMirror-hints').textContent.includes('lm:partner')")
     page.keyboard.press("Escape")
 
     set_editor_text(page, "")
     page.keyboard.type("PREFIX akin")
     page.keyboard.press("Control+Space")
-    page.wait_for_function("document.querySelector('.CodeMirror-hints') && document.querySelector('.CodeMirror-hints').textContent.includes('akind: <https://w3id.org/lemap/id/activity-kind/>')")
+    page.wait_for_function("() => document.querySelector('.CodeMirror-hints') && document.querySelector('.CodeMirror-hints').textContent.includes('akind: <https://w3id.org/lemap/id/activity-kind/>')")
     save_screenshot(page, "workbench-completion-1280")
     assert any(urlsplit(u).path == "/api/vocabulary-terms" for u in page.requested_urls)
     assert outside_requests(page, live_server) == []

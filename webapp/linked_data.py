@@ -45,8 +45,6 @@ ONTOLOGY_GRAPH = GRAPH_BASE + "ontology/lemap"
 SHAPES_GRAPH = GRAPH_BASE + "ontology/lemap-shapes"
 #: Most subjects an entity page lists per incoming property (the count stays exact).
 MAX_INCOMING = 200
-_CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; "
-        "object-src 'none'; base-uri 'none'; frame-ancestors 'self'; form-action 'self'")
 
 
 class NotAcceptable(Exception):
@@ -177,11 +175,8 @@ def _finish(response: Response, *, negotiated: bool, links: str | None, location
         response.headers["Link"] = links
     if negotiated and location:
         response.headers["Content-Location"] = request.script_root + location
-    if response.mimetype == "text/html":
-        response.headers["Content-Security-Policy"] = _CSP
-    else:
+    if response.mimetype != "text/html":  # the security headers are set app-wide (webapp.security_headers)
         response.headers["Access-Control-Allow-Origin"] = "*"
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
     return response
 
 
