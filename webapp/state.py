@@ -9,7 +9,7 @@ import pyoxigraph as ox
 from flask import Flask, current_app
 
 from lemap_graph.engine import Limits, LocalEngine, SparqlEngine
-from lemap_graph.store import build_store, default_sources, memory_copy, open_store
+from lemap_graph.store import build_store, default_sources, open_store
 
 log = logging.getLogger(__name__)
 
@@ -18,8 +18,8 @@ log = logging.getLogger(__name__)
 class LemapState:
     """What the blueprints share: ``engine`` answers SPARQL, ``store`` is the data it answers from.
 
-    ``durable`` is the on-disk store when the app opened one (None when a store was passed in);
-    after changing it (partner uploads), call :meth:`reload`.
+    ``durable`` is the on-disk store when the app opened one (then ``store`` is the same store; None
+    when a store was passed in); after changing it (partner uploads), call :meth:`reload`.
     """
 
     engine: SparqlEngine
@@ -27,9 +27,7 @@ class LemapState:
     durable: ox.Store | None = None
 
     def reload(self) -> None:
-        """Refresh the in-memory copy from the durable store (if any) and hand the engine the new data."""
-        if self.durable is not None:
-            self.store = memory_copy(self.durable)
+        """Hand the engine the changed data: its workers load it afresh."""
         self.engine.reload(self.store)
 
     def close(self) -> None:
@@ -41,7 +39,9 @@ def init_state(app: Flask, store: ox.Store | None) -> LemapState:
     """Create the engine from ``app.config`` over ``store``, or over the on-disk ``LEMAP_STORE``.
 
     With ``store=None`` the on-disk store is opened (and built from the project's sources when
-    empty) and queries are answered from an in-memory copy of it.
+    empty). SPARQL is answered by the engine's workers, each from an in-memory copy; the web
+    process itself reads the on-disk store (the network view, dumps, look-ups), so it holds no
+    third copy of the data.
     """
     durable = None
     if store is None:
@@ -49,7 +49,7 @@ def init_state(app: Flask, store: ox.Store | None) -> LemapState:
         if len(durable) == 0:
             report = build_store(durable, default_sources())
             log.info("built the store at %s: %d graphs, %d quads", app.config["LEMAP_STORE"], report.loaded, report.quads)
-        store = memory_copy(durable)
+        store = durable
     engine = LocalEngine(store, Limits.from_settings(app.config))
     state = LemapState(engine=engine, store=store, durable=durable)
     app.extensions["lemap"] = state
