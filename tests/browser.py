@@ -9,6 +9,7 @@ The fixtures built on them (``web_store``, ``web_client``, ``live_server``, ``li
 from __future__ import annotations
 
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -24,6 +25,18 @@ CHROMIUM_ARGS = (
 )
 #: Files `make assets` copies from node_modules that the workbench cannot do without.
 VENDOR_FILES = ("yasgui/yasgui.min.js", "yasgui/yasgui.min.css")
+
+
+@contextmanager
+def app_over(store, **config):
+    """``create_app`` over ``store`` with one query worker (and ``config``); its workers stop on exit."""
+    from webapp import create_app
+
+    app = create_app({"TESTING": True, "LEMAP_WORKERS": 1, **config}, store=store)
+    try:
+        yield app
+    finally:
+        app.extensions["lemap"].close()
 
 
 def web_sources():

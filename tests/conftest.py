@@ -16,11 +16,10 @@ def curated_store():
 @pytest.fixture(scope="module")
 def curated_app(curated_store):
     """The app over the curated data, with one query worker (one per test module)."""
-    from webapp import create_app
+    from browser import app_over
 
-    app = create_app({"TESTING": True, "LEMAP_WORKERS": 1}, store=curated_store)
-    yield app
-    app.extensions["lemap"].close()
+    with app_over(curated_store) as app:
+        yield app
 
 
 @pytest.fixture

@@ -12,6 +12,8 @@ import pytest
 import rdflib
 from rdflib.compare import isomorphic
 
+from browser import app_over
+
 from lemap_graph.formats import to_rdflib
 from lemap_graph.store import GRAPH_BASE, parse_turtle
 
@@ -264,8 +266,6 @@ XSS = "<script>alert(1)</script>"
 @pytest.fixture(scope="module")
 def xss_app():
     """An app over a tiny graph whose labels, texts and IRIs try to inject markup."""
-    from webapp import create_app
-
     label = XSS.replace('"', '\\"')
     ttl = f"""
     @prefix skos: <http://www.w3.org/2004/02/skos/core#> .
@@ -281,9 +281,8 @@ def xss_app():
     """
     store = ox.Store()
     store.extend(parse_turtle(ttl.encode(), "xss.ttl", ox.NamedNode(GRAPH_BASE + "data/triples/xss")))
-    app = create_app({"TESTING": True, "LEMAP_WORKERS": 1}, store=store)
-    yield app
-    app.extensions["lemap"].close()
+    with app_over(store) as app:
+        yield app
 
 
 def test_a_label_with_markup_renders_escaped(xss_app):

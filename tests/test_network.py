@@ -13,6 +13,8 @@ import networkx as nx
 import pyoxigraph as ox
 import pytest
 
+from browser import app_over
+
 from lemap_graph import network as nw
 from lemap_graph.store import Source, build_store
 
@@ -395,11 +397,8 @@ def test_cli_names_a_bad_filter(tmp_path, capsys) -> None:
 
 @pytest.fixture(scope="module")
 def app(store):
-    from webapp import create_app
-
-    app = create_app({"TESTING": True, "LEMAP_WORKERS": 1}, store=store)
-    yield app
-    app.extensions["lemap"].close()
+    with app_over(store) as app:
+        yield app
 
 
 @pytest.fixture
@@ -487,31 +486,20 @@ def test_labels_are_escaped(app) -> None:
         b' <https://schema.org/organizer> <https://w3id.org/lemap/id/organisation/x> .',
         format=ox.RdfFormat.TURTLE,
     )
-    from webapp import create_app
-
-    other = create_app({"TESTING": True, "LEMAP_WORKERS": 1}, store=store)
-    try:
+    with app_over(store) as other:
         html = other.test_client().get("/network").get_data(as_text=True)
-    finally:
-        other.extensions["lemap"].close()
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
 
 
 def test_a_reloaded_store_gives_a_new_network(store) -> None:
-    from webapp import create_app
-
     copy = ox.Store()
     copy.extend(store.quads_for_pattern(None, None, None, None))
-    app = create_app({"TESTING": True, "LEMAP_WORKERS": 1}, store=copy)
-    try:
+    with app_over(copy) as app:
         client = app.test_client()
         assert len(client.get("/api/network.json").get_json()["nodes"]) == 5
-        state = app.extensions["lemap"]
         copy.remove_graph(ox.NamedNode("https://w3id.org/lemap/graph/test"))
-        state.reload()
+        app.extensions["lemap"].reload()
         assert client.get("/api/network.json").get_json()["nodes"] == []
-    finally:
-        app.extensions["lemap"].close()
 
 
 def test_network_page_of_an_ego_network(client) -> None:
