@@ -175,7 +175,7 @@ def build_store(
         _drop(store, source.graph)
         store.extend(quads)
         store.extend(_meta_quads(source, digest))
-    store.flush() if hasattr(store, "flush") else None
+    store.flush()
     return BuildReport(
         loaded=len(pending),
         unchanged=len(sources) - len(pending),
