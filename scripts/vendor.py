@@ -18,6 +18,8 @@ VENDOR = ROOT / "webapp" / "static" / "vendor"
 
 #: package → (folder under vendor/, files inside the package to copy there).
 FILES: dict[str, tuple[str, tuple[str, ...]]] = {
+    # charts (dashboard, workbench chart view): SVG from d3, no eval, so the pages keep script-src 'self'
+    "@observablehq/plot": ("plot", ("dist/plot.umd.min.js", "LICENSE")),
     "@zazuko/yasgui": ("yasgui", ("build/yasgui.min.js", "build/yasgui.min.css", "build/yasgui.min.js.map")),
     "cytoscape": ("cytoscape", ("dist/cytoscape.min.js", "LICENSE")),
     "d3": ("d3", ("dist/d3.min.js", "LICENSE")),
