@@ -556,6 +556,17 @@ class SparqlEngine(ABC):
         """A number that changes whenever the engine's data changes; caches key on it."""
         return 0
 
+    @abstractmethod
+    def dump(self, format: ox.RdfFormat = ox.RdfFormat.N_QUADS, graph: str | None = None) -> bytes:
+        """The whole dataset (or one named graph), serialized and never row-capped.
+
+        For dumps, exports and the context a partner upload is validated against.
+
+        :param format: an RDF format; a graph format (Turtle, N-Triples …) merges the graphs
+            unless ``graph`` names one.
+        :param graph: the IRI of one named graph, or None for all of them.
+        """
+
     def start(self) -> None:
         """Get ready to answer (start processes, open connections) before the first query."""
 
@@ -706,6 +717,21 @@ class LocalEngine(SparqlEngine):
     def graphs(self) -> frozenset[str]:
         """The IRIs of the named graphs in the snapshot the workers answer from."""
         return self._graphs
+
+    def dump(self, format: ox.RdfFormat = ox.RdfFormat.N_QUADS, graph: str | None = None) -> bytes:
+        """The data the workers answer from, serialized (see :meth:`SparqlEngine.dump`).
+
+        >>> engine = LocalEngine(ox.Store())
+        >>> engine.dump()
+        b''
+        """
+        with self._lock:
+            source = self._source
+        if graph is not None:
+            return source.dump(format=format, from_graph=_node(graph)) or b""
+        if format.supports_datasets:
+            return source.dump(format=format) or b""
+        return _merged(source).dump(format=format, from_graph=ox.DefaultGraph()) or b""
 
     @property
     def version(self) -> int:
@@ -891,6 +917,13 @@ class LocalEngine(SparqlEngine):
         dataset = self._dataset(plan, default_graphs, named_graphs)
         reply = self._call({"op": "run", "text": text, "dataset": dataset, "accept": accept, "base_iri": base_iri})
         return reply["answer"]
+
+
+def _merged(store: ox.Store) -> ox.Store:
+    """A store whose default graph holds every triple of ``store``'s named graphs (for graph formats)."""
+    merged = ox.Store()
+    merged.extend(ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph()) for q in store)
+    return merged
 
 
 def _kill_all(workers: set[_Worker], lock: threading.Lock) -> None:
