@@ -44,7 +44,7 @@ from urllib.parse import urljoin
 import pyoxigraph as ox
 
 from .formats import Format, for_kind, parse_accept, quality, serialize_result, serialize_triples
-from .store import PROJECT_ROOT, QueryResult, to_result
+from .store import PROJECT_ROOT, QueryResult, drop_graph, to_result, write_graph
 
 log = logging.getLogger(__name__)
 
@@ -557,6 +557,23 @@ class SparqlEngine(ABC):
         return 0
 
     @abstractmethod
+    def write_graph(self, graph: str, ntriples: bytes, *, replace: bool = True, meta: tuple[ox.Quad, ...] = ()) -> int:
+        """Atomically replace (or add to) one named graph, and record its provenance in the meta graph.
+
+        Either all of it is stored or nothing is; queries see the new data once this returns.
+
+        :param graph: the named graph's IRI.
+        :param ntriples: the graph's triples as N-Triples (already parsed and validated: never a raw upload).
+        :param replace: replace the graph's triples (HTTP PUT) rather than add to them (POST).
+        :param meta: quads for the meta graph describing ``graph``; they replace what it held about it.
+        :return: the number of triples in the graph afterwards.
+        """
+
+    @abstractmethod
+    def drop_graph(self, graph: str) -> bool:
+        """Remove one named graph and the meta graph's statements about it; whether it existed."""
+
+    @abstractmethod
     def dump(self, format: ox.RdfFormat = ox.RdfFormat.N_QUADS, graph: str | None = None) -> bytes:
         """The whole dataset (or one named graph), serialized and never row-capped.
 
@@ -717,6 +734,32 @@ class LocalEngine(SparqlEngine):
     def graphs(self) -> frozenset[str]:
         """The IRIs of the named graphs in the snapshot the workers answer from."""
         return self._graphs
+
+    def write_graph(self, graph: str, ntriples: bytes, *, replace: bool = True, meta: tuple[ox.Quad, ...] = ()) -> int:
+        """Write one graph into the store in one transaction, then reload the workers (see :meth:`SparqlEngine.write_graph`).
+
+        >>> engine = LocalEngine(ox.Store(), Limits(workers=1))
+        >>> engine.write_graph("http://ex/g", b'<http://ex/a> <http://ex/p> "x" .\\n')
+        1
+        >>> engine.query("SELECT ?o WHERE { GRAPH <http://ex/g> { ?s ?p ?o } }").records()
+        [{'o': 'x'}]
+        >>> engine.drop_graph("http://ex/g"), engine.graphs()
+        (True, frozenset())
+        >>> engine.close()
+        """
+        with self._lock:
+            source = self._source
+        count = write_graph(source, graph, ntriples, replace=replace, meta=meta)
+        self.reload(source)
+        return count
+
+    def drop_graph(self, graph: str) -> bool:
+        """Remove one graph and its meta statements, then reload the workers."""
+        with self._lock:
+            source = self._source
+        existed = drop_graph(source, graph)
+        self.reload(source)
+        return existed
 
     def dump(self, format: ox.RdfFormat = ox.RdfFormat.N_QUADS, graph: str | None = None) -> bytes:
         """The data the workers answer from, serialized (see :meth:`SparqlEngine.dump`).

@@ -210,6 +210,49 @@ def _meta_quads(source: Source, digest: str) -> list[ox.Quad]:
     return quads
 
 
+def write_graph(store: ox.Store, graph: str, ntriples: bytes, *, replace: bool = True, meta=()) -> int:
+    """Replace (or add to) ``graph`` with N-Triples and its meta-graph statements with ``meta``, in one transaction.
+
+    :return: the number of triples in the graph afterwards.
+    :raises SourceError: when ``ntriples`` does not parse (nothing is changed then).
+    """
+    node = ox.NamedNode(graph)
+    try:
+        triples = list(ox.parse(ntriples, format=ox.RdfFormat.N_TRIPLES))
+    except SyntaxError as e:
+        raise SourceError(graph, e.lineno, e.offset, _syntax_message(e)) from None
+    data = [ox.Quad(t.subject, t.predicate, t.object, node) for t in triples]
+    old_meta = list(store.quads_for_pattern(node, None, None, META_GRAPH))
+    old = list(store.quads_for_pattern(None, None, None, node)) if replace else []
+    # One SPARQL update is one transaction: readers never see half a graph, a failure changes nothing.
+    text = _update_text(removed=old + old_meta, added=data + list(meta))
+    if text:
+        store.update(text)
+    store.flush()
+    return sum(1 for _ in store.quads_for_pattern(None, None, None, node))
+
+
+def drop_graph(store: ox.Store, graph: str) -> bool:
+    """Remove ``graph`` and the meta graph's statements about it; whether the graph held anything."""
+    node = ox.NamedNode(graph)
+    existed = store.contains_named_graph(node)
+    _drop(store, graph)
+    store.flush()
+    return existed
+
+
+def _update_text(removed: list[ox.Quad], added: list[ox.Quad]) -> str:
+    def block(quads: list[ox.Quad]) -> str:
+        return " ".join(f"GRAPH {q.graph_name} {{ {q.subject} {q.predicate} {q.object} }}" for q in quads)
+
+    parts = []
+    if removed:
+        parts.append("DELETE DATA { " + block(removed) + " }")
+    if added:
+        parts.append("INSERT DATA { " + block(added) + " }")
+    return " ;\n".join(parts)
+
+
 def terminal_progress(line: str) -> None:
     """Print a progress line to standard error when it is a terminal."""
     if sys.stderr.isatty():
