@@ -1,0 +1,331 @@
+"""The guard: a tokenizer-level look at query text before any parser sees it (size, escapes, nesting, SERVICE, FROM, updates)."""
+
+from __future__ import annotations
+
+import bisect
+import re
+import sys
+from dataclasses import dataclass, field
+from typing import Iterator
+from urllib.parse import urljoin
+
+from .errors import QueryRejected
+from .limits import Limits
+
+_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+_WS = re.compile(r"\s+")
+_IRI = re.compile(r"<[^<>\"{}|^`\\\x00-\x20]*>")
+_VAR = re.compile(r"[?$][\w\u00B7\u0300-\u036F\u203F-\u2040]+")
+_BNODE = re.compile(r"_:[\w.\-]*")
+_LANG = re.compile(r"@[A-Za-z]+(?:-[A-Za-z0-9]+)*")
+# A keyword, or a prefixed name (its prefix, the colon and its local part) as one token.
+_NAME = re.compile(r"(?:[^\W\d][\w\-]*(?:\.+[\w\-]+)*)?:(?:[\w\-:%]|\\.)*(?:\.+(?:[\w\-:%]|\\.)+)*|[^\W\d][\w\-]*(?:\.+[\w\-]+)*")
+_NUMBER = re.compile(r"\d+(?:\.\d*)?(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?")
+_SHORT = {q: re.compile(q + r"(?:[^" + q + r"\\\n\r]|\\.)*" + q) for q in ("'", '"')}
+_LONG = {q: re.compile(q * 3 + r"(?:[^" + q + r"\\]|\\.|" + q + r"(?!" + q * 2 + r"))*" + q * 3, re.S) for q in ("'", '"')}
+_OPEN = {"{", "(", "["}
+_CLOSE = {"}", ")", "]"}
+
+QUERY_FORMS = {"SELECT": "results", "ASK": "results", "CONSTRUCT": "graph", "DESCRIBE": "graph"}
+UPDATE_KEYWORDS = frozenset({"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH"})
+
+
+@dataclass(frozen=True)
+class Token:
+    """One token: ``kind`` is ws, comment, string, iri, var, bnode, lang, name, number, open, close or other."""
+
+    kind: str
+    text: str
+    pos: int
+
+
+def tokenize(text: str) -> Iterator[Token]:
+    """Split SPARQL text into tokens in linear time; unterminated strings fall back to single characters.
+
+    The fallback is on purpose: text the tokenizer cannot read as a string is scanned as tokens,
+    so a keyword is never hidden inside something the real parser would not read as a string.
+
+    >>> [t.text for t in tokenize("ASK { ?s <p> 'x' } # c") if t.kind != "ws"]
+    ['ASK', '{', '?s', '<p>', "'x'", '}', '# c']
+    """
+    n, p = len(text), 0
+    no_string_before: dict[str, int] = {}  # a failed string scan at p fails for every start up to this end
+    while p < n:
+        c = text[p]
+        m = None
+        if c.isspace():
+            m = _WS.match(text, p)
+        elif c == "#":
+            end = _line_end(text, p)
+            yield Token("comment", text[p:end], p)
+            p = end
+            continue
+        elif c in "'\"":
+            m = _string_at(text, p, c, no_string_before)
+            if m:
+                yield Token("string", m.group(), p)
+                p = m.end()
+                continue
+        elif c == "<":
+            m = _IRI.match(text, p)
+            if m:
+                yield Token("iri", m.group(), p)
+                p = m.end()
+                continue
+        elif c in "?$":
+            m = _VAR.match(text, p)
+        elif c == "_" and text.startswith("_:", p):
+            m = _BNODE.match(text, p)
+        elif c == "@":
+            m = _LANG.match(text, p)
+        elif c.isdigit() or (c == "." and p + 1 < n and text[p + 1].isdigit()):
+            m = _NUMBER.match(text, p)
+        elif c == ":" or c.isalpha() or c == "_":
+            m = _NAME.match(text, p)
+        if m and m.end() > p:
+            yield Token(_kind_of(c), m.group(), p)
+            p = m.end()
+            continue
+        if c == "{" and text.startswith("{|", p):
+            yield Token("open", "{|", p)
+            p += 2
+        elif c == "|" and text.startswith("|}", p):
+            yield Token("close", "|}", p)
+            p += 2
+        else:
+            yield Token("open" if c in _OPEN else "close" if c in _CLOSE else "other", c, p)
+            p += 1
+
+
+def _kind_of(c: str) -> str:
+    if c.isspace():
+        return "ws"
+    if c in "?$":
+        return "var"
+    if c == "_":
+        return "bnode"
+    if c == "@":
+        return "lang"
+    if c.isdigit() or c == ".":
+        return "number"
+    return "name"
+
+
+def _line_end(text: str, p: int) -> int:
+    ends = [i for i in (text.find("\n", p), text.find("\r", p)) if i >= 0]
+    return min(ends) if ends else len(text)
+
+
+def _string_at(text: str, p: int, quote: str, no_string_before: dict[str, int]):
+    long = text.startswith(quote * 3, p)
+    key = quote * (3 if long else 1)
+    if p < no_string_before.get(key, -1):
+        return _SHORT[quote].match(text, p) if long else None
+    m = (_LONG if long else _SHORT)[quote].match(text, p)
+    if m is None:
+        no_string_before[key] = len(text) if long else _line_end(text, p)
+        if long:  # '''' may still open a short string ''
+            return _SHORT[quote].match(text, p)
+    return m
+
+
+@dataclass(frozen=True)
+class _View:
+    """The query as one parser may read it: tokens without whitespace and comments, and a position map."""
+
+    text: str
+    tokens: tuple[Token, ...]
+    offsets: tuple[tuple[int, int], ...] = ()  # (position in this view, position in the original text)
+
+    def original(self, pos: int) -> int:
+        if not self.offsets:
+            return pos
+        i = bisect.bisect_right(self.offsets, (pos, sys.maxsize)) - 1
+        view_at, orig_at = self.offsets[i] if i >= 0 else (0, 0)
+        return orig_at + (pos - view_at)
+
+
+def decode_escapes(text: str) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """Decode SPARQL's ``\\uXXXX`` / ``\\UXXXXXXXX`` escapes, which are allowed anywhere in a query.
+
+    :return: the decoded text and (decoded position, original position) pairs after each escape.
+    :raises QueryRejected: for an escape that names no valid character.
+
+    >>> decode_escapes(r"\\u0053ERVICE")[0]
+    'SERVICE'
+    """
+    if "\\u" not in text and "\\U" not in text:
+        return text, ()
+    out, offsets, last, shift = [], [(0, 0)], 0, 0
+    for m in _ESCAPE.finditer(text):
+        code = int(m.group(1) or m.group(2), 16)
+        if code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
+            line, col = line_column(text, m.start())
+            raise QueryRejected(400, f"invalid character escape {m.group()}", line, col)
+        out.append(text[last : m.start()])
+        out.append(chr(code))
+        shift += len(m.group()) - 1
+        last = m.end()
+        offsets.append((m.end() - shift, m.end()))
+    out.append(text[last:])
+    return "".join(out), tuple(offsets)
+
+
+def line_column(text: str, pos: int) -> tuple[int, int]:
+    """1-based line and column of character ``pos`` in ``text``.
+
+    >>> line_column("a\\nbc", 3)
+    (2, 2)
+    """
+    line = text.count("\n", 0, pos) + 1
+    return line, pos - (text.rfind("\n", 0, pos) + 1) + 1
+
+
+@dataclass(frozen=True)
+class QueryPlan:
+    """What the guard learnt: the query form (SELECT…, or None if unknown) and the FROM / FROM NAMED graphs."""
+
+    form: str | None
+    from_graphs: tuple[str, ...] = ()
+    from_named: tuple[str, ...] = ()
+    from_places: tuple[tuple[str, tuple[int, int]], ...] = field(default=(), repr=False, compare=False)
+
+    @property
+    def has_dataset(self) -> bool:
+        """Whether the query names its own dataset with FROM or FROM NAMED."""
+        return bool(self.from_graphs or self.from_named)
+
+    @property
+    def result_kind(self) -> str | None:
+        """``results`` for SELECT/ASK, ``graph`` for CONSTRUCT/DESCRIBE, None when unknown."""
+        return QUERY_FORMS.get(self.form or "")
+
+
+def check_query(
+    text: str, limits: Limits = Limits(), graphs: frozenset[str] | None = None, base_iri: str | None = None
+) -> QueryPlan:
+    """Vet query text before any parser sees it; raise :class:`QueryRejected` saying what and where.
+
+    Checks, in order: size (413), ``\\u`` escapes, bracket nesting of ``{ ( [`` outside strings,
+    IRIs and comments (400), ``SERVICE`` as a keyword in any case or escape spelling (400), SPARQL
+    Update (400), and ``FROM`` / ``FROM NAMED`` naming a graph that is not in ``graphs`` (400).
+    The text is read both as written and with its escapes decoded, and refused if either reading fails.
+
+    :param text: the query text.
+    :param limits: the size and nesting limits.
+    :param graphs: the named graphs in the store; None skips the FROM check.
+    :param base_iri: the IRI relative IRIs resolve against (the endpoint's URL for the protocol).
+
+    >>> check_query("SELECT * WHERE { ?s ?p 'SERVICE' }").form
+    'SELECT'
+    >>> check_query("ASK { \\\\u0053ERVICE <http://example.org/> {} }")
+    Traceback (most recent call last):
+    ...
+    lemap_graph.engine.errors.QueryRejected: 400: SERVICE is not allowed: this endpoint makes no outbound requests (line 1, column 7)
+    """
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > limits.max_query_bytes:
+        raise QueryRejected(413, f"the query is {size} bytes; the limit is {limits.max_query_bytes} bytes")
+    decoded, offsets = decode_escapes(text)
+    views = [_View(text, _significant(text))]
+    if offsets:
+        views.append(_View(decoded, _significant(decoded), offsets))
+    for view in views:
+        _check_nesting(view, text, limits.max_nesting)
+    for view in views:
+        _check_service(view, text)
+    plans = [_plan(view, text, base_iri) for view in views]
+    if graphs is not None:
+        for plan in plans:
+            _check_from(plan, graphs)
+    return plans[-1]
+
+
+def _significant(text: str) -> tuple[Token, ...]:
+    return tuple(t for t in tokenize(text) if t.kind not in ("ws", "comment"))
+
+
+def _reject(view: _View, original: str, pos: int, message: str, status: int = 400) -> QueryRejected:
+    line, col = line_column(original, view.original(pos))
+    return QueryRejected(status, message, line, col)
+
+
+def _check_nesting(view: _View, original: str, limit: int) -> None:
+    depth = 0
+    for t in view.tokens:
+        if t.kind == "open":
+            depth += 1
+            if depth > limit:
+                raise _reject(view, original, t.pos, f"the query nests brackets deeper than {limit} levels")
+        elif t.kind == "close":
+            depth = max(0, depth - 1)
+
+
+def _check_service(view: _View, original: str) -> None:
+    for t in view.tokens:
+        if t.kind == "name" and t.text.upper() == "SERVICE":
+            raise _reject(view, original, t.pos, "SERVICE is not allowed: this endpoint makes no outbound requests")
+
+
+def _plan(view: _View, original: str, base: str | None) -> QueryPlan:
+    tokens, i, prefixes = view.tokens, 0, {}
+    while i < len(tokens) and tokens[i].kind == "name" and tokens[i].text.upper() in ("BASE", "PREFIX"):
+        if tokens[i].text.upper() == "BASE" and i + 1 < len(tokens) and tokens[i + 1].kind == "iri":
+            base = _resolve(tokens[i + 1].text[1:-1], base)
+            i += 2
+        elif i + 2 < len(tokens) and tokens[i + 1].kind == "name" and tokens[i + 2].kind == "iri":
+            prefixes[tokens[i + 1].text.rstrip(":").split(":")[0]] = _resolve(tokens[i + 2].text[1:-1], base)
+            i += 3
+        else:
+            break
+    form = tokens[i].text.upper() if i < len(tokens) and tokens[i].kind == "name" else None
+    if form in UPDATE_KEYWORDS:
+        raise _reject(view, original, tokens[i].pos, f"SPARQL Update ({form}) is not accepted: this endpoint is read-only")
+    if form not in QUERY_FORMS:
+        form = None
+    from_graphs, from_named = _from_clauses(view, original, prefixes, base)
+    return QueryPlan(
+        form,
+        tuple(iri for iri, _ in from_graphs),
+        tuple(iri for iri, _ in from_named),
+        tuple(from_graphs + from_named),
+    )
+
+
+def _from_clauses(view: _View, original: str, prefixes: dict[str, str], base: str | None):
+    tokens, default, named = view.tokens, [], []
+    for i, t in enumerate(tokens):
+        if t.kind != "name" or t.text.upper() != "FROM":
+            continue
+        j = i + 1
+        is_named = j < len(tokens) and tokens[j].kind == "name" and tokens[j].text.upper() == "NAMED"
+        j += is_named
+        target = tokens[j] if j < len(tokens) else None
+        iri = _iri_of(target, prefixes, base)
+        if iri is None:
+            raise _reject(view, original, t.pos, "FROM must name a graph of this store by its IRI")
+        (named if is_named else default).append((iri, line_column(original, view.original(t.pos))))
+    return default, named
+
+
+def _iri_of(token: Token | None, prefixes: dict[str, str], base: str | None) -> str | None:
+    if token is None:
+        return None
+    if token.kind == "iri":
+        return _resolve(token.text[1:-1], base)
+    if token.kind == "name" and ":" in token.text:
+        prefix, local = token.text.split(":", 1)
+        if prefix in prefixes:
+            return prefixes[prefix] + re.sub(r"\\(.)", r"\1", local)
+    return None
+
+
+def _resolve(iri: str, base: str | None) -> str:
+    return urljoin(base, iri) if base and not re.match(r"[A-Za-z][A-Za-z0-9+.\-]*:", iri) else iri
+
+
+def _check_from(plan: QueryPlan, graphs: frozenset[str]) -> None:
+    for iri, (line, col) in plan.from_places:
+        if iri not in graphs:
+            message = f"FROM <{iri}>: no such graph in this store (graphs are never fetched from the web)"
+            raise QueryRejected(400, message, line, col)
