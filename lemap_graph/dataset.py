@@ -302,36 +302,55 @@ def make_dump(store: ox.Store, name: str, version: str | None = None) -> Dump:
 
 
 class DumpCache:
-    """The dumps of the current store version, made on first request and kept until the data changes."""
+    """The dumps of the current data version, made on first request and kept until the data changes.
+
+    The source is a pyoxigraph store, or an engine (anything with ``version`` and ``dump``): an
+    engine's data is fetched once per version into a store the dumps are written from.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
+        self._key: object = None
+        self._store: ox.Store | None = None
         self._version: str | None = None
         self._dumps: dict[str, Dump] = {}
 
-    def get(self, store: ox.Store, name: str) -> Dump:
-        """The dump ``name`` of ``store`` as it is now.
+    def get(self, source, name: str) -> Dump:
+        """The dump ``name`` of ``source`` as it is now.
 
         >>> cache = DumpCache()
         >>> s = ox.Store()
         >>> cache.get(s, "ttl") is cache.get(s, "ttl")
         True
         """
-        version = store_version(store)
         with self._lock:
-            if version != self._version:
-                self._version, self._dumps = version, {}
+            store, version = self._current(source)
             if name not in self._dumps:
                 self._dumps[name] = make_dump(store, name, version)
             return self._dumps[name]
 
-    def all(self, store: ox.Store) -> list[Dump]:
-        """Every dump, in :data:`DUMP_FORMATS` order."""
-        return [self.get(store, name) for name in DUMP_FORMATS]
+    def _current(self, source) -> tuple[ox.Store, str]:
+        key = store_version(source) if isinstance(source, ox.Store) else ("engine", source.version)
+        if key != self._key:
+            store = source if isinstance(source, ox.Store) else _materialize(source)
+            self._key, self._store, self._version, self._dumps = key, store, store_version(store), {}
+        return self._store, self._version
 
-    def sha256sums(self, store: ox.Store) -> str:
+    def all(self, source) -> list[Dump]:
+        """Every dump, in :data:`DUMP_FORMATS` order."""
+        return [self.get(source, name) for name in DUMP_FORMATS]
+
+    def sha256sums(self, source) -> str:
         """The ``SHA256SUMS`` file: ``<hex>  <filename>`` per dump, as ``sha256sum -c`` reads it."""
-        return "".join(f"{d.sha256}  {d.filename}\n" for d in self.all(store))
+        return "".join(f"{d.sha256}  {d.filename}\n" for d in self.all(source))
+
+
+def _materialize(engine) -> ox.Store:
+    store = ox.Store()
+    data = engine.dump(ox.RdfFormat.N_QUADS)
+    if data:
+        store.bulk_load(data, format=ox.RdfFormat.N_QUADS)
+    return store
 
 
 # ------------------------------------------------------------------------------- VoID and DCAT

@@ -229,7 +229,7 @@ def bind(query: NamedQuery, values: Mapping[str, str], store: ox.Store) -> dict[
 
     :param query: the query the values are for.
     :param values: parameter name → value as typed by a user.
-    :param store: the store a ``country`` parameter is looked up in.
+    :param store: the store (or the engine) a ``country`` parameter is looked up in.
     :return: variable name (without ``?``) → term, for :func:`lemap_graph.store.run_query`.
     :raises ValueError: naming the bad, unknown or missing parameter.
 
@@ -336,11 +336,18 @@ def _string(value: str, store: ox.Store) -> ox.Literal:
     return ox.Literal(value)
 
 
+def lookup(source, text: str, substitutions: Mapping[str, ox.NamedNode | ox.Literal]):
+    """Run a fixed look-up query on a pyoxigraph store, or through an engine (anything with ``query``)."""
+    if isinstance(source, ox.Store):
+        return run_query(source, text, substitutions=substitutions)
+    return source.query(text, substitutions=substitutions)
+
+
 def resolve_country(value: str, store: ox.Store) -> ox.NamedNode:
     """The IRI of the country with this ISO alpha-2/alpha-3/numeric code, label, or IRI/CURIE.
 
     :param value: ``AF``, ``afg``, ``4``, ``004``, ``Viet Nam``, ``country:AFG`` …
-    :param store: the store whose ``lm:Country`` nodes are searched.
+    :param store: the store (or the engine) whose ``lm:Country`` nodes are searched.
     :raises ValueError: when no country, or more than one, matches.
 
     >>> s, afg = ox.Store(), ox.NamedNode(PREFIXES["country"] + "AFG")
@@ -353,7 +360,7 @@ def resolve_country(value: str, store: ox.Store) -> ox.NamedNode:
     if iri is not None:
         return iri
     key = value.zfill(3) if value.isdigit() else value
-    rows = run_query(store, COUNTRY_LOOKUP, substitutions={"_key": ox.Literal(key)}).rows
+    rows = lookup(store, COUNTRY_LOOKUP, {"_key": ox.Literal(key)}).rows
     found = sorted({r[0].value for r in rows})
     if not found:
         raise ValueError(f"no country has the ISO code or name {value!r}")

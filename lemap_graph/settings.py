@@ -35,8 +35,11 @@ _TABLE = (
     Setting("LEMAP_MAX_ROWS", 10000, "Most rows (or triples) a query returns; more are cut and flagged.", int),
     Setting("LEMAP_MAX_QUERY_BYTES", 100_000, "Largest query text accepted, in bytes (413 above).", int),
     Setting("LEMAP_MAX_NESTING", 64, "Deepest nesting of braces and parentheses accepted in a query (400 above).", int),
-    Setting("LEMAP_WORKERS", 2, "Query worker processes answering SPARQL in parallel.", int),
-    Setting("LEMAP_WORKER_MEMORY_MB", 2048, "Memory (MiB) a query worker process may use; 0 for no cap.", int),
+    Setting("LEMAP_WORKERS", 4, "Query worker processes answering the public SPARQL endpoint in parallel (forked from one copy of the data, at a lower CPU priority).", int),
+    Setting("LEMAP_APP_WORKERS", 2, "Query worker processes answering the app's own pages and named-query APIs, apart from the endpoint's.", int),
+    Setting("LEMAP_QUEUE_SECONDS", 2.0, "Seconds an endpoint query may wait for a free worker before it is refused (503 with Retry-After).", float),
+    Setting("LEMAP_CLIENT_QUERIES", 2, "Endpoint queries one client (address) may have running at once; more get 429 with Retry-After. 0 for no limit.", int),
+    Setting("LEMAP_WORKER_MEMORY_MB", 2048, "Memory (MiB) a query worker may use beyond the shared data; 0 for no cap.", int),
     Setting("LEMAP_BASE_IRI", "https://w3id.org/lemap/", "Base of the entity IRIs the app serves under /id/.", str),
     Setting("LEMAP_NETWORK_BACKEND", "auto", "Backend of the network metrics: auto (igraph when installed), networkx or igraph.", str),
 )

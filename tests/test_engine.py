@@ -42,8 +42,8 @@ def _store(n: int = 200) -> ox.Store:
 
 @pytest.fixture(scope="module")
 def engine():
-    """Two workers over 200 triples, a 2 s limit and a 50-row cap."""
-    engine = LocalEngine(_store(), Limits(timeout=2, max_rows=50, workers=2))
+    """Two workers in each lane over 200 triples, a 2 s limit and a 50-row cap."""
+    engine = LocalEngine(_store(), Limits(timeout=2, max_rows=50, workers=2, app_workers=2))
     engine.start()
     yield engine
     engine.close()
@@ -58,11 +58,15 @@ def _wait_for(predicate, seconds: float = 30) -> bool:
     return False
 
 
-def _gone(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
+def _gone(pid: int, seconds: float = 5) -> bool:
+    """Whether process ``pid`` ends within ``seconds`` (the pool reaps its workers as they end)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.02)
     return False
 
 
@@ -196,7 +200,7 @@ def test_content_negotiation(accept, kind, expected) -> None:
 
 def test_limits_come_from_the_settings_table() -> None:
     defaults = Limits.from_settings({name: s.default for name, s in SETTINGS.items()})
-    assert defaults == Limits(timeout=10.0, max_rows=10_000, max_query_bytes=100_000, max_nesting=64, workers=2)
+    assert defaults == Limits(timeout=10.0, max_rows=10_000, max_query_bytes=100_000, max_nesting=64, workers=4, app_workers=2, queue_seconds=2.0, client_queries=2)
 
 
 # --- the pool ---------------------------------------------------------------------------------------------
@@ -231,16 +235,17 @@ def test_a_syntax_error_says_where(engine) -> None:
 
 
 def test_a_runaway_query_is_killed_and_its_worker_replaced(engine) -> None:
-    assert _wait_for(lambda: len(engine.worker_pids()) == 2)
+    assert _wait_for(lambda: len(engine.worker_pids()) == 4)
     before = set(engine.worker_pids())
     started = time.monotonic()
     with pytest.raises(QueryTimeout) as caught:
         engine.query(CARTESIAN)
     assert time.monotonic() - started < 2 + 2
     assert caught.value.status == 503 and "timed out after 2 s" in caught.value.message
+    assert _wait_for(lambda: len(before - set(engine.worker_pids())) == 1)
     killed = before - set(engine.worker_pids())
     assert len(killed) == 1 and _gone(killed.pop())  # the process, and so its CPU use, is gone
-    assert _wait_for(lambda: len(engine.worker_pids()) == 2)
+    assert _wait_for(lambda: len(engine.worker_pids()) == 4)  # its replacement is a fork of the pool
     assert engine.query("ASK { ?s ?p ?o }").boolean is True
 
 
@@ -266,14 +271,13 @@ def test_a_crashing_worker_is_an_error_and_is_replaced() -> None:
         engine.close()
 
 
-def test_workers_start_on_demand_up_to_the_pool_size() -> None:
-    engine = LocalEngine(_store(3), Limits(workers=3))
+def test_the_pool_starts_on_demand_with_every_lane_full() -> None:
+    engine = LocalEngine(_store(3), Limits(workers=3, app_workers=1))
     try:
         assert engine.worker_pids() == []  # an app that never queries starts no process
         engine.query("ASK {}")
-        assert len(engine.worker_pids()) == 1
-        engine.start()
-        assert _wait_for(lambda: len(engine.worker_pids()) == 3)
+        # workers are forks of the pool's one copy of the data: cheap, so every lane is filled at once
+        assert _wait_for(lambda: len(engine.worker_pids()) == 4)
     finally:
         engine.close()
 
@@ -312,7 +316,7 @@ def test_workers_have_no_network_even_past_the_guard(engine) -> None:
         url = f"http://127.0.0.1:{listener.getsockname()[1]}/sparql"
         assert engine.isolated
         with pytest.raises(QueryError):  # sent straight to a worker, skipping check_query
-            engine._call({"op": "query", "text": f"SELECT * {{ SERVICE <{url}> {{ ?s ?p ?o }} }}",
+            engine._call("public", {"op": "query", "text": f"SELECT * {{ SERVICE <{url}> {{ ?s ?p ?o }} }}",
                           "dataset": {"mode": "union"}})
         with pytest.raises(socket.timeout):
             listener.accept()

@@ -119,12 +119,12 @@ def test_update_requests_are_forbidden(client, send) -> None:
     "LOAD <http://example.org/data.ttl>",
 ])
 def test_update_text_sent_as_a_query_is_a_400_and_changes_nothing(app, client, text) -> None:
-    before = len(app.extensions["lemap"].store)
+    before = len(app.extensions["lemap"].engine.dump())
     response = client.post("/sparql", data={"query": text})
     assert response.status_code == 400
     body = response.get_json()
     assert "read-only" in body["message"] and body["line"] is not None
-    assert len(app.extensions["lemap"].store) == before
+    assert len(app.extensions["lemap"].engine.dump()) == before
     assert _ask(client, f"ASK {{ GRAPH <{G1}> {{ ?s ?p ?o }} }}")
 
 

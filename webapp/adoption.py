@@ -14,7 +14,6 @@ import re
 from typing import Any
 from urllib.parse import urlencode
 
-import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, jsonify, redirect, render_template, request, url_for
 
 from lemap_graph import adoption as lib
@@ -29,7 +28,6 @@ bp.nav = (("adoption.page", "Manual adoption"),)
 MANUAL_IRI = "https://w3id.org/lemap/id/document/training-manual"
 MANUAL_LABEL = "Training Manual for Law Enforcement Officials on HIV Service Provision for People Who Inject Drugs"
 
-_PREF_LABEL = ox.NamedNode("http://www.w3.org/2004/02/skos/core#prefLabel")
 
 _MEDIA = {
     "csv": "text/csv; charset=utf-8",
@@ -57,7 +55,7 @@ def run(name: str, args: dict[str, str] | None = None) -> QueryResult:
     """Run the named query ``name`` through the engine, ``args`` bound as its parameters."""
     query = queries.get_query(name)
     try:
-        substitutions = queries.bind(query, args or {}, _state().store)
+        substitutions = queries.bind(query, args or {}, _state().engine)
     except ValueError as e:
         raise ViewError(404 if "country" in (args or {}) else 400, str(e)) from None
     try:
@@ -276,15 +274,16 @@ def _resolve(code: str) -> str:
     if not re.fullmatch(r"[\w .,'()-]{2,80}", code):
         raise ViewError(404, f"/adoption/{code}: not an ISO 3166-1 code or a country name")
     try:
-        return queries.resolve_country(code.strip(), _state().store).value
+        return queries.resolve_country(code.strip(), _state().engine).value
     except ValueError as e:
         raise ViewError(404, f"/adoption/{code}: {e}") from None
 
 
 def _label(iri: str) -> str:
-    """A country's preferred label from the store (for a country with no adoption step)."""
-    for q in _state().store.quads_for_pattern(ox.NamedNode(iri), _PREF_LABEL, None):
-        return q.object.value
+    """A country's preferred label (for a country with no adoption step), from the countries query."""
+    for row in run("countries").records():
+        if row["country"] == iri and row["label"]:
+            return row["label"]
     return iri.rsplit("/", 1)[-1]
 
 

@@ -91,7 +91,7 @@ def _run() -> describe.Runner:
 
 
 def _version() -> str:
-    return dataset.store_version(_state().store)
+    return str(_state().engine.version)
 
 
 def base_iri() -> str:
@@ -371,7 +371,8 @@ def _kind_index(kind: str) -> Response:
 
 
 def _graph_triples(graph: str) -> list[ox.Triple]:
-    return [q.triple for q in _state().store.quads_for_pattern(None, None, None, ox.NamedNode(graph))]
+    data = _state().engine.dump(ox.RdfFormat.N_TRIPLES, graph=graph)
+    return list(ox.parse(data, format=ox.RdfFormat.N_TRIPLES)) if data else []
 
 
 def _nav() -> list[tuple[str, str]]:
@@ -461,7 +462,7 @@ def _statistics() -> dataset.Statistics:
 
 
 def _dumps() -> list[dataset.Dump]:
-    return _cache().dumps.all(_state().store)
+    return _cache().dumps.all(_state().engine)
 
 
 @bp.get("/.well-known/void")
@@ -516,7 +517,7 @@ def dump_index():
 @bp.get("/dump/SHA256SUMS")
 def dump_sums():
     """SHA-256 of every dump, as ``sha256sum -c`` reads it."""
-    body = _cache().dumps.sha256sums(_state().store)
+    body = _cache().dumps.sha256sums(_state().engine)
     response = Response(body, content_type="text/plain; charset=utf-8")
     response.set_etag(hashlib.sha256(body.encode()).hexdigest())
     return response.make_conditional(request)
@@ -525,7 +526,7 @@ def dump_sums():
 @bp.get("/dump/lemap.<any(nq, trig, ttl, jsonld):ext>")
 def dump(ext: str):
     """A dump of the whole store, with its checksum in ``Digest``, ``Repr-Digest`` and the ETag."""
-    d = _cache().dumps.get(_state().store, ext)
+    d = _cache().dumps.get(_state().engine, ext)
     response = Response(d.data, content_type=d.format.content_type)
     response.headers["Content-Disposition"] = f'attachment; filename="{d.filename}"'
     response.headers["Digest"] = f"sha-256={d.digest}"

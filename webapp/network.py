@@ -17,7 +17,6 @@ from flask import Blueprint, Flask, Response, current_app, render_template, requ
 
 from lemap_graph import network as nw
 from lemap_graph.queries import get_query
-from lemap_graph.store import run_query
 
 
 bp = Blueprint("network", __name__)
@@ -57,13 +56,13 @@ def _cache(app: Flask | None = None) -> nw.NetworkCache:
 def _new_cache(app: Flask) -> nw.NetworkCache:
     state = app.extensions["lemap"]
     backend = app.config.get("LEMAP_NETWORK_BACKEND") or "auto"
-    # The network's named queries are fixed text, not user input, so they run on the app's
-    # in-memory store directly: the engine's worker round trip pickles every term (3x slower for
-    # the 35,000 rows of a 100k-triple store) and caps rows at LEMAP_MAX_ROWS.
+    # The network needs every row of its named queries (fixed text, not user input), so they run
+    # through the engine with the row cap lifted; the result is cached per data version.
+    run = lambda text: state.engine.query(text, max_rows=0)  # noqa: E731
     cache = nw.NetworkCache(
-        lambda: nw.data_from_store(state.store),
+        lambda: nw.load_network_data(run),
         backend=backend,
-        load_evidence=lambda: nw.load_evidence(lambda text: run_query(state.store, text)),
+        load_evidence=lambda: nw.load_evidence(run),
     )
     app.extensions[_EXTENSION] = cache
     return cache

@@ -60,7 +60,8 @@ def endpoint() -> Response:
                 raise QueryError(400, "no query given: send one query as the 'query' parameter or as the body")
             return _describe_service()
         engine = get_state().engine
-        answer = engine.run(params.query, accept=request.headers.get("Accept"), base_iri=request.base_url, **params.dataset)
+        answer = engine.run(params.query, accept=request.headers.get("Accept"), base_iri=request.base_url,
+                            client=client_of(request), **params.dataset)
     except QueryError as e:
         return error_response(e)
     except Exception:  # the client gets JSON, never a stack trace
@@ -96,7 +97,17 @@ def error_response(error: QueryError) -> Response:
     response.status_code = error.status
     if error.status == 405:
         response.headers["Allow"] = ALLOWED
+    if error.retry_after:
+        response.headers["Retry-After"] = str(error.retry_after)
     return response
+
+
+def client_of(req) -> str:
+    """Who sends a query, for the per-client limit: the address the request came from.
+
+    Behind a reverse proxy, the proxy's ProxyFix settings make ``remote_addr`` the client's own.
+    """
+    return req.remote_addr or "unknown"
 
 
 def read_request() -> ProtocolRequest:

@@ -1,57 +1,70 @@
-"""The app's shared state: the store it answers from and the SPARQL engine, as ``app.extensions["lemap"]``."""
+"""The app's shared state: the engine every page, API and the endpoint read and write through, as ``app.extensions["lemap"]``.
+
+Nothing in the app opens the store: the engine does. With an on-disk store (``LEMAP_STORE``) the
+engine's pool loads it into memory once and forks its query workers from that one copy; several
+web processes attach to the same pool (``LEMAP_ENGINE_RUN_DIR``, set by ``lemap serve``), so the
+data is held once however many processes serve pages.
+"""
 
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass
 
 import pyoxigraph as ox
 from flask import Flask, current_app
 
 from lemap_graph.engine import Limits, LocalEngine, SparqlEngine
-from lemap_graph.store import build_store, default_sources, open_store
+from lemap_graph.engine.durable import DurableStore
+from lemap_graph.store import build_store, default_sources
 
 log = logging.getLogger(__name__)
+
+#: The run folder of a pool another process started (``lemap serve``), for web processes to attach to.
+RUN_DIR_ENV = "LEMAP_ENGINE_RUN_DIR"
 
 
 @dataclass
 class LemapState:
-    """What the blueprints share: ``engine`` answers SPARQL, ``store`` is the data it answers from.
-
-    ``durable`` is the on-disk store when the app opened one (then ``store`` is the same store; None
-    when a store was passed in); after changing it (partner uploads), call :meth:`reload`.
-    """
+    """What the blueprints share: ``engine`` answers SPARQL and takes writes."""
 
     engine: SparqlEngine
-    store: ox.Store
-    durable: ox.Store | None = None
 
     def reload(self) -> None:
-        """Hand the engine the changed data: its workers load it afresh."""
-        self.engine.reload(self.store)
+        """Have the engine take changed data (a store given to :func:`init_state` that was changed in place)."""
+        self.engine.reload()
 
     def close(self) -> None:
-        """Stop the engine's worker processes."""
+        """Stop the engine's processes (when this app started them)."""
         self.engine.close()
 
 
-def init_state(app: Flask, store: ox.Store | None) -> LemapState:
-    """Create the engine from ``app.config`` over ``store``, or over the on-disk ``LEMAP_STORE``.
+def ensure_built(path: str | os.PathLike) -> DurableStore:
+    """The on-disk store at ``path``, built from the project's sources when it holds nothing yet."""
+    durable = DurableStore(path)
+    if not durable.exists():
+        with durable.writing() as store:
+            report = build_store(store, default_sources())
+        log.info("built the store at %s: %d graphs, %d quads", path, report.loaded, report.quads)
+    return durable
 
-    With ``store=None`` the on-disk store is opened (and built from the project's sources when
-    empty). SPARQL is answered by the engine's workers, each from an in-memory copy; the web
-    process itself reads the on-disk store (the network view, dumps, look-ups), so it holds no
-    third copy of the data.
-    """
-    durable = None
-    if store is None:
-        durable = open_store(app.config["LEMAP_STORE"])
-        if len(durable) == 0:
-            report = build_store(durable, default_sources())
-            log.info("built the store at %s: %d graphs, %d quads", app.config["LEMAP_STORE"], report.loaded, report.quads)
-        store = durable
-    engine = LocalEngine(store, Limits.from_settings(app.config))
-    state = LemapState(engine=engine, store=store, durable=durable)
+
+def make_engine(config, store: ox.Store | None = None) -> SparqlEngine:
+    """The engine the settings ask for: over ``store`` when given, else the pool of ``LEMAP_STORE``."""
+    limits = Limits.from_settings(config)
+    if store is not None:
+        return LocalEngine(store, limits)
+    run_dir = os.environ.get(RUN_DIR_ENV)
+    if run_dir:
+        return LocalEngine(limits=limits, run_dir=run_dir)
+    durable = ensure_built(config["LEMAP_STORE"])
+    return LocalEngine(limits=limits, path=durable.path)
+
+
+def init_state(app: Flask, store: ox.Store | None) -> LemapState:
+    """Create the engine from ``app.config`` over ``store``, or over the on-disk ``LEMAP_STORE``."""
+    state = LemapState(engine=make_engine(app.config, store))
     app.extensions["lemap"] = state
     return state
 

@@ -82,9 +82,6 @@ def _engine():
     return current_app.extensions["lemap"].engine
 
 
-def _store() -> ox.Store:
-    """The store parameters of type ``country`` are looked up in."""
-    return current_app.extensions["lemap"].store
 
 
 def run_named(query: queries.NamedQuery, args: dict[str, str]) -> QueryResult:
@@ -93,7 +90,7 @@ def run_named(query: queries.NamedQuery, args: dict[str, str]) -> QueryResult:
     :raises QueryFailed: 400 for a bad or missing parameter, else the engine's status and message.
     """
     try:
-        substitutions = queries.bind(query, args, _store())
+        substitutions = queries.bind(query, args, _engine())
     except ValueError as e:
         raise QueryFailed(400, str(e)) from None
     try:

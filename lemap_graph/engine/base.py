@@ -54,12 +54,17 @@ class SparqlEngine(ABC):
     limits: Limits
 
     @abstractmethod
-    def query(self, text: str, *, substitutions: Mapping[str, Any] | None = None) -> EngineResult:
-        """Run a query over the union of all graphs; a structured, row-capped result."""
+    def query(self, text: str, *, substitutions: Mapping[str, Any] | None = None, max_rows: int | None = None) -> EngineResult:
+        """Run one of the app's queries over the union of all graphs; a structured result.
+
+        :param max_rows: the row cap, ``limits.max_rows`` by default; 0 lifts it (the app's own
+            fixed queries that need every row, such as the partnership network's).
+        """
 
     @abstractmethod
     def run(
-        self, text: str, *, accept: str | None, default_graphs=None, named_graphs=None, base_iri: str | None = None
+        self, text: str, *, accept: str | None, default_graphs=None, named_graphs=None, base_iri: str | None = None,
+        client: str | None = None,
     ) -> Answer:
         """Run a query and serialize the answer in the format ``accept`` asks for."""
 

@@ -9,8 +9,10 @@ from typing import Any
 class QueryError(Exception):
     """A query that cannot be answered: an HTTP ``status``, a message and, when known, where (1-based)."""
 
-    def __init__(self, status: int, message: str, line: int | None = None, column: int | None = None):
+    def __init__(self, status: int, message: str, line: int | None = None, column: int | None = None, *,
+                 retry_after: int | None = None):
         self.status, self.message, self.line, self.column = status, message, line, column
+        self.retry_after = retry_after  # seconds a client should wait before asking again (busy, limits)
         where = f" (line {line}, column {column})" if line is not None else ""
         super().__init__(f"{status}: {message}{where}")
 
@@ -48,3 +50,7 @@ class WorkerCrashed(QueryError):
 
 class EngineBusy(QueryError):
     """No query worker became free in time."""
+
+
+class TooManyQueries(QueryError):
+    """The client already has as many public queries running as it may (429)."""

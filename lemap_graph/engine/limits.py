@@ -14,8 +14,11 @@ class Limits:
     max_rows: int = 10_000
     max_query_bytes: int = 100_000
     max_nesting: int = 64
-    workers: int = 2
+    workers: int = 4
     worker_memory_mb: int = 2048
+    app_workers: int = 2
+    queue_seconds: float = 2.0
+    client_queries: int = 2
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any]) -> "Limits":
@@ -31,6 +34,9 @@ class Limits:
             "max_nesting": ("LEMAP_MAX_NESTING", int),
             "workers": ("LEMAP_WORKERS", int),
             "worker_memory_mb": ("LEMAP_WORKER_MEMORY_MB", int),
+            "app_workers": ("LEMAP_APP_WORKERS", int),
+            "queue_seconds": ("LEMAP_QUEUE_SECONDS", float),
+            "client_queries": ("LEMAP_CLIENT_QUERIES", int),
         }
         given = {k: conv(settings[n]) for k, (n, conv) in names.items() if settings.get(n) is not None}
         return cls(**given)

@@ -1,44 +1,95 @@
-"""A query worker process: loads its copy of the data, then answers requests, isolated from the network."""
+"""A query worker: a process forked from the pool, answering one request per connection on its lane's socket.
+
+A worker shares the pool's in-memory store copy-on-write, so starting one is a fork, not a load.
+Before it answers anything it leaves the network (a namespace of its own with no route anywhere,
+where the system allows it), caps its memory, lowers its priority when its lane asks, and asks the
+kernel to kill it when the pool dies. The client that sent a request kills the worker when the
+request overruns its time; the pool reaps it and forks a replacement.
+"""
 
 from __future__ import annotations
 
 import ctypes
-import json
 import os
-import re
 import resource
+import signal
+import socket
 import threading
 import time
+from dataclasses import dataclass
 from multiprocessing.connection import Connection
-from typing import Any
 
 import pyoxigraph as ox
 
-from ..formats import serialize_result, serialize_triples
-from ..store import to_result
-from .base import Answer, EngineResult
+from .durable import DurableStore
 from .errors import QueryError
-from .negotiation import negotiate, not_acceptable
+from .results import capped, error_reply, execute, serialize
 
-_SYNTAX = re.compile(r"error at (\d+):(\d+):\s*(.*)", re.S)
+# Kept under their old names for callers that serialize answers the way workers do.
+_capped, _serialize = capped, serialize
+
 _QUERY_STACK_BYTES = 512 * 1024 * 1024  # deep but bracket-free input (long || chains) overflows 8 MB
+_PR_SET_PDEATHSIG = 1
 
 
-def worker_main(rfd: int, wfd: int) -> None:
-    """Entry point of a query worker process: load the snapshot, then answer requests until EOF."""
-    rx, tx = Connection(rfd, writable=False), Connection(wfd, readable=False)
-    isolated = _isolate_network()
-    _limit_memory(int(os.environ.get("LEMAP_WORKER_MEMORY_MB") or 0))
-    threading.Thread(target=_watch, args=(os.getppid(),), name="lemap-watch", daemon=True).start()
-    threading.stack_size(_QUERY_STACK_BYTES)
-    t = threading.Thread(target=_serve, args=(rx, tx, isolated), name="lemap-query")
-    t.start()
-    threading.stack_size(0)
-    t.join()
-    os._exit(0)
+@dataclass
+class WorkerSpec:
+    """What a forked worker needs: its lane's socket, the data, and its limits."""
+
+    lane: str
+    listener: socket.socket
+    store: ox.Store | None  # the pool's in-memory copy; None while it loads (answer from disk)
+    durable: DurableStore | None
+    generation: int
+    memory_mb: int
+    nice: int
 
 
-def _isolate_network() -> bool:
+class _State:
+    isolated = False
+    busy = False
+    retire = False
+    deadline: float | None = None
+
+
+def run_worker(spec: WorkerSpec) -> None:
+    """The body of a forked worker process; never returns."""
+    try:
+        _prepare(spec)
+        threading.stack_size(_QUERY_STACK_BYTES)
+        loop = threading.Thread(target=_serve, args=(spec,), name="lemap-query", daemon=True)
+        loop.start()
+        threading.stack_size(0)
+        threading.Thread(target=_watch, name="lemap-watch", daemon=True).start()
+        while loop.is_alive():
+            loop.join(0.5)
+    finally:
+        os._exit(0)
+
+
+def _prepare(spec: WorkerSpec) -> None:
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass
+    for sig in (signal.SIGCHLD, signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, signal.SIG_DFL)
+    signal.set_wakeup_fd(-1)
+    signal.signal(signal.SIGUSR1, _on_retire)
+    _State.isolated = isolate_network()
+    if spec.nice:
+        os.nice(spec.nice)
+    limit_memory(spec.memory_mb)
+
+
+def _on_retire(signum, frame) -> None:
+    """The pool took new data: leave now when idle, or after the request in hand."""
+    if not _State.busy:
+        os._exit(0)
+    _State.retire = True
+
+
+def isolate_network() -> bool:
     """Move this process into a network namespace of its own (no route anywhere), where allowed."""
     try:
         libc = ctypes.CDLL(None, use_errno=True)
@@ -50,126 +101,93 @@ def _isolate_network() -> bool:
     return False
 
 
-def _limit_memory(mb: int) -> None:
-    if mb > 0:
-        limit = mb * 1024 * 1024 + _QUERY_STACK_BYTES
-        try:
-            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-        except (ValueError, OSError):
-            pass
+def limit_memory(mb: int) -> None:
+    """Cap this process's address space at what it maps now plus ``mb`` MiB (0: no cap)."""
+    if mb <= 0:
+        return
+    limit = _mapped_bytes() + mb * 1024 * 1024 + _QUERY_STACK_BYTES
+    try:
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    except (ValueError, OSError):
+        pass
 
 
-#: When the running query must be over at the latest (monotonic seconds), or None when idle.
-_deadline: list[float | None] = [None]
+def _mapped_bytes() -> int:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmSize:"):
+                return int(line.split()[1]) * 1024
+    return 0
 
 
-def _watch(parent: int) -> None:
-    """End this process when its parent is gone, or when a query outlives the parent's own kill by far."""
+def _watch() -> None:
+    """End this process when a query outlives its client's own kill by far (the client died)."""
     while True:
         time.sleep(0.5)
-        deadline = _deadline[0]
-        if os.getppid() != parent or (deadline is not None and time.monotonic() > deadline):
+        deadline = _State.deadline
+        if deadline is not None and time.monotonic() > deadline:
             os._exit(1)
 
 
-def _serve(rx: Connection, tx: Connection, isolated: bool) -> None:
-    store = ox.Store()
-    while True:
+def _serve(spec: WorkerSpec) -> None:
+    isolated = _State.isolated
+    while not _State.retire:
         try:
-            message = rx.recv()
-        except (EOFError, OSError):
+            sock, _ = spec.listener.accept()
+        except OSError:
             return
-        timeout = message.get("timeout")
-        _deadline[0] = time.monotonic() + timeout + 30 if timeout else None
+        _State.busy = True
+        conn = Connection(sock.detach())
         try:
-            reply = _handle(store, message)
-            if message["op"] == "load":
-                reply["isolated"] = isolated
-                message = None  # free the snapshot's bytes now, not at the next request
-        except QueryError as e:
-            reply = {"ok": False, "status": e.status, "message": e.message, "line": e.line, "column": e.column}
-        except Exception as e:  # any engine failure is the client's answer, never the worker's end
-            reply = _error_reply(e)
-        _deadline[0] = None
-        try:
-            tx.send(reply)
+            _answer(conn, spec, isolated)
         except (OSError, EOFError):
-            return
+            pass  # the client went away: nothing to answer
+        finally:
+            conn.close()
+            _State.busy = False
 
 
-def _handle(store: ox.Store, message: dict) -> dict:
-    op = message["op"]
-    if op == "load":
-        store.clear()
-        if message["nquads"]:
-            store.load(message["nquads"], format=ox.RdfFormat.N_QUADS)
-        return {"ok": True, "quads": len(store)}
-    limit = message.get("max_rows")
-    answer = _execute(store, message)
+def _answer(conn: Connection, spec: WorkerSpec, isolated: bool) -> None:
+    conn.send({"pid": os.getpid(), "generation": spec.generation, "isolated": isolated})
+    if not conn.poll(30):
+        return
+    message = conn.recv()
+    timeout = message.get("timeout")
+    _State.deadline = time.monotonic() + timeout + 30 if timeout else None
+    try:
+        reply = _handle(spec, message)
+    except QueryError as e:
+        reply = {"ok": False, "status": e.status, "message": e.message, "line": e.line, "column": e.column}
+    except Exception as e:  # any engine failure is the client's answer, never the worker's end
+        reply = error_reply(e)
+    _State.deadline = None
+    conn.send(reply)
+
+
+def _handle(spec: WorkerSpec, message: dict) -> dict:
+    if spec.store is not None:
+        return _on_store(spec.store, message)
+    with spec.durable.reading() as store:  # the memory copy is still loading: answer from disk
+        return _on_store(store, message)
+
+
+def _on_store(store: ox.Store, message: dict) -> dict:
+    op, limit = message["op"], message.get("max_rows")
+    if op == "dump":
+        return {"ok": True, "data": _dump(store, message)}
+    answer = execute(store, message)
     if op == "query":
-        return {"ok": True, "result": _capped(answer, limit)}
-    return {"ok": True, "answer": _serialize(answer, message.get("accept"), limit)}
+        return {"ok": True, "result": capped(answer, limit)}
+    return {"ok": True, "answer": serialize(answer, message.get("accept"), limit)}
 
 
-def _execute(store: ox.Store, message: dict):
-    dataset = message["dataset"]
-    kwargs: dict[str, Any] = {}
-    if dataset["mode"] == "union":
-        kwargs["use_default_graph_as_union"] = True
-    elif dataset["mode"] == "explicit":
-        kwargs["default_graph"] = dataset["default"]
-        kwargs["named_graphs"] = dataset["named"]
-    subs = {ox.Variable(k): v for k, v in (message.get("substitutions") or {}).items()}
-    if subs:
-        kwargs["substitutions"] = subs
-    if message.get("base_iri"):
-        kwargs["base_iri"] = message["base_iri"]
-    return store.query(message["text"], **kwargs)
-
-
-def _capped(answer, limit: int | None) -> EngineResult:
-    result = to_result(answer, None if limit is None else limit + 1)
-    n = len(result.rows) if result.kind == "select" else len(result.triples)
-    cut = limit is not None and n > limit
-    return EngineResult(
-        result.kind,
-        variables=result.variables,
-        rows=result.rows[:limit] if cut else result.rows,
-        boolean=result.boolean,
-        triples=result.triples[:limit] if cut else result.triples,
-        truncated=cut,
-    )
-
-
-def _serialize(answer, accept: str | None, limit: int | None) -> Answer:
-    result = _capped(answer, limit)
-    kind = "results" if result.kind in ("select", "ask") else "graph"
-    fmt = negotiate(accept, kind)
-    if fmt is None:
-        raise not_acceptable(kind)
-    if result.kind == "graph":
-        body = serialize_triples(result.triples, fmt)
-    else:
-        body = serialize_result(result, fmt)
-    if result.truncated and fmt.name == "json":
-        doc = json.loads(body)
-        doc["lemap"] = {"truncated": True, "limit": limit}
-        body = json.dumps(doc, ensure_ascii=False).encode()
-    return Answer(body, fmt.media_type, result.kind, result.truncated, limit if result.truncated else None, fmt.name)
-
-
-def _error_reply(e: Exception) -> dict:
-    if isinstance(e, SyntaxError):
-        m = _SYNTAX.match(str(e))
-        line, col, msg = (int(m.group(1)), int(m.group(2)), m.group(3)) if m else (None, None, str(e))
-        return {"ok": False, "status": 400, "message": "SPARQL syntax error: " + _shorten(msg), "line": line, "column": col}
-    if isinstance(e, (RuntimeError, ValueError, TypeError)):
-        return {"ok": False, "status": 400, "message": _shorten(str(e))}
-    if isinstance(e, MemoryError):
-        return {"ok": False, "status": 503, "message": "the query needed more memory than a worker may use"}
-    return {"ok": False, "status": 500, "message": f"the engine failed: {_shorten(repr(e))}"}
-
-
-def _shorten(text: str, limit: int = 300) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+def _dump(store: ox.Store, message: dict) -> bytes:
+    fmt = ox.RdfFormat.from_media_type(message["media_type"])
+    graph = message.get("graph")
+    if graph is not None:
+        return store.dump(format=fmt, from_graph=ox.NamedNode(graph)) or b""
+    if fmt.supports_datasets:
+        return store.dump(format=fmt) or b""
+    merged = ox.Store()
+    merged.extend(ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph()) for q in store)
+    return merged.dump(format=fmt, from_graph=ox.DefaultGraph()) or b""
