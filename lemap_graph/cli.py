@@ -25,6 +25,8 @@ from typing import Callable, Sequence
 
 import pyoxigraph as ox
 
+from .engine.durable import ALL, DurableStore, StoreUnavailable
+
 from . import formats, queries, store as st
 
 PROG = "lemap"
@@ -178,14 +180,22 @@ def render_table(header: Sequence[str], rows: Sequence[Sequence[str]], *, footer
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    """(Re)build the on-disk store from the sources: reload changed files, drop the graphs of gone ones."""
+    """(Re)build the on-disk store from the sources: reload changed files, drop the graphs of gone ones.
+
+    The store is opened only for the build, under its lock; a running server takes the change
+    from the store's journal, so building beside `lemap serve` is safe.
+    """
     path = _store_path(args)
     sources = _sources(args)
+    durable = DurableStore(path)
+    changed: list[str] = []
     try:
-        store = st.open_store(path)
-    except (OSError, RuntimeError) as e:
-        raise CLIError(f"cannot open the store at {path} for writing: {e} (is `lemap serve` using it?)", 1) from None
-    report = _build(store, sources, progress=st.terminal_progress)
+        with durable.writing(changed) as store:
+            report = _build(store, sources, progress=st.terminal_progress)
+            if report.loaded or report.removed:
+                changed.append(ALL)
+    except StoreUnavailable as e:
+        raise CLIError(str(e), 1) from None
     print(
         f"store {path}: {report.loaded} graphs loaded, {report.unchanged} unchanged, "
         f"{report.removed} removed; {report.quads} quads in all"

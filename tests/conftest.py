@@ -166,7 +166,7 @@ def production_server_factory(tmp_path_factory):
                                     stdin=subprocess.DEVNULL, start_new_session=True)
         procs.append(proc)
         server = SimpleNamespace(base=f"http://127.0.0.1:{port}", url=f"http://127.0.0.1:{port}/sparql",
-                                 proc=proc, log=lambda: log.read_text(errors="replace"))
+                                 proc=proc, log=lambda: log.read_text(errors="replace"), store_path=folder / "store")
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             assert proc.poll() is None, f"the server exited:\n{server.log()}"

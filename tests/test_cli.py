@@ -127,11 +127,11 @@ def test_build_refuses_a_folder_without_sources(capsys, tmp_path: Path, store_pa
     assert code == 2 and "no source files under" in err
 
 
-def test_build_cannot_write_a_store_in_use(capsys, root: Path, store_path: Path, built) -> None:
-    holder = ox.Store(str(store_path))  # holds the RocksDB lock, as `lemap serve` would
+def test_build_says_clearly_when_another_program_holds_the_store(capsys, root: Path, store_path: Path, built) -> None:
+    holder = ox.Store(str(store_path))  # holds the RocksDB lock, as a program outside lemap's locking would
     code, _, err = lemap(capsys, "build", *built)
     del holder
-    assert code == 1 and "cannot open the store" in err
+    assert code == 1 and "the store cannot be opened" in err and str(store_path) in err
 
 
 # --- validate -------------------------------------------------------------------------------------

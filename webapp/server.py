@@ -1,9 +1,13 @@
-"""Serve the app with gunicorn (the production WSGI server): one process, many threads.
+"""Serve the app with gunicorn: one web process per core, all over one engine pool, slow clients parked cheaply.
 
-One gunicorn process is enough: queries already run in parallel in the engine's worker processes,
-so the web process only parses requests and copies bytes. It also keeps one query-worker pool and
-one in-memory copy of the data (not one per gunicorn process), and only one process holds the
-on-disk store open. The app (and its pool) is created in the gunicorn worker, after the fork.
+The engine's pool (one copy of the data, the query workers forked from it) is started once, in
+the gunicorn master, before the web processes fork; each web process attaches to it through
+``LEMAP_ENGINE_RUN_DIR``. So the web tier uses every core while the data is held once, and
+per-client limits hold across processes (they are file locks in the pool's run folder).
+
+The web processes use gevent's worker: a connection costs a greenlet, not a thread, while it
+sends its headers or body, so a crowd of slow or idle connections cannot hold the workers that
+serve everybody else.
 """
 
 from __future__ import annotations
@@ -12,10 +16,6 @@ import os
 from typing import Any, Callable
 
 from gunicorn.app.base import BaseApplication
-
-#: Request threads in the one gunicorn process: enough to keep every query worker busy and still
-#: answer cheap requests while slow queries run.
-THREADS = 16
 
 
 class _Gunicorn(BaseApplication):
@@ -34,24 +34,28 @@ class _Gunicorn(BaseApplication):
         return self.factory()
 
 
-def gunicorn_options(host: str, port: int) -> dict[str, Any]:
-    """gunicorn settings for lemap: one gthread worker, long request lines for GET queries.
+def gunicorn_options(host: str, port: int, settings: dict[str, Any] | None = None) -> dict[str, Any]:
+    """gunicorn settings for lemap: gevent web processes, one per core by default, long request lines for GET queries.
 
-    >>> gunicorn_options("127.0.0.1", 8000)["bind"]
-    ['127.0.0.1:8000']
+    >>> options = gunicorn_options("127.0.0.1", 8000, {"LEMAP_QUERY_TIMEOUT": 10.0, "LEMAP_WEB_PROCESSES": 2})
+    >>> options["bind"], options["workers"], options["worker_class"]
+    (['127.0.0.1:8000'], 2, 'gevent')
     """
     from lemap_graph.settings import load_settings
 
-    timeout = float(load_settings()["LEMAP_QUERY_TIMEOUT"])
+    settings = settings or load_settings()
+    timeout = float(settings["LEMAP_QUERY_TIMEOUT"])
     return {
         "bind": [f"[{host}]:{port}" if ":" in host else f"{host}:{port}"],
-        "workers": 1,
-        "worker_class": "gthread",
-        "threads": THREADS,
+        "workers": int(settings.get("LEMAP_WEB_PROCESSES") or 0) or (os.cpu_count() or 1),
+        "worker_class": "gevent",
+        "worker_connections": 1000,
         # gunicorn restarts a worker whose heartbeat stops; queries never block the heartbeat
-        # (they run in other processes), but leave room for a slow start on a big store.
+        # (they run in the pool's processes), but leave room for a slow start on a big store.
         "timeout": max(120, int(timeout * 3)),
         "graceful_timeout": 30,
+        # a connection that sends nothing for this long is closed (keep-alive and slow headers alike)
+        "keepalive": 5,
         "limit_request_line": 8190,
         "accesslog": "-",
         "errorlog": "-",
@@ -68,14 +72,25 @@ def serve(host: str, port: int, store_path: str | None) -> None:
     :param port: TCP port.
     :param store_path: the on-disk store folder; ``LEMAP_STORE`` (or ``.lemap/store``) when None.
     """
+    from lemap_graph.engine import Limits, LocalEngine
+    from lemap_graph.settings import load_settings
+
+    from .state import RUN_DIR_ENV, ensure_built
+
     if store_path:
         os.environ["LEMAP_STORE"] = str(store_path)
+    settings = load_settings()
+    durable = ensure_built(settings["LEMAP_STORE"])
+    engine = LocalEngine(limits=Limits.from_settings(settings), path=durable.path)
+    engine.start()  # the pool answers from disk at once, and from memory once its copy is loaded
+    os.environ[RUN_DIR_ENV] = str(engine.run_dir)
 
     def factory():
         from webapp import create_app
 
-        app = create_app()
-        app.extensions["lemap"].engine.start()  # warm the query workers before the first request
-        return app
+        return create_app()
 
-    _Gunicorn(factory, gunicorn_options(host, port)).run()
+    try:
+        _Gunicorn(factory, gunicorn_options(host, port, settings)).run()
+    finally:
+        engine.close()

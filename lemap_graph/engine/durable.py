@@ -89,7 +89,8 @@ class DurableStore:
     def writing(self, graphs: Iterable[str] = (ALL,)) -> Iterator[ox.Store]:
         """The store opened for writing, alone; on success the change is flushed and announced in the journal.
 
-        :param graphs: the graphs the block changes, for readers that take only what changed.
+        :param graphs: the graphs the block changes, for readers that take only what changed; a list
+            may be filled inside the block, and nothing is announced when it stays empty.
         """
         with self._locked(fcntl.LOCK_EX):
             store = self._open(read_only=False)
@@ -99,7 +100,8 @@ class DurableStore:
             finally:
                 del store
                 gc.collect()
-            self._announce(tuple(graphs))
+            if graphs:
+                self._announce(tuple(graphs))
 
     def _open(self, *, read_only: bool) -> ox.Store:
         if read_only and not self.exists():

@@ -78,7 +78,7 @@ class LocalEngine(SparqlEngine):
         self._state_stamp = None
         self._isolated = False
         self.admission = Admission(self.run_dir / "clients", self.limits)
-        self._finalizer = weakref.finalize(self, _stop_pool, [None], self.run_dir, self._owner)
+        self._finalizer = weakref.finalize(self, _stop_pool, [None], self.run_dir, self._owner, os.getpid())
 
     # -- the pool process -------------------------------------------------------------------------
 
@@ -92,7 +92,7 @@ class LocalEngine(SparqlEngine):
             if self._owner and self._proc is None:
                 self._proc = self._spawn_pool()
                 self._finalizer.detach()
-                self._finalizer = weakref.finalize(self, _stop_pool, [self._proc], self.run_dir, True)
+                self._finalizer = weakref.finalize(self, _stop_pool, [self._proc], self.run_dir, True, os.getpid())
         self._wait_ready()
         self._ready = True
 
@@ -358,7 +358,9 @@ def _exit_of(path: Path) -> str | None:
     return None
 
 
-def _stop_pool(holder: list, run_dir: Path, owner: bool) -> None:
+def _stop_pool(holder: list, run_dir: Path, owner: bool, creator: int) -> None:
+    if os.getpid() != creator:
+        return  # a forked child (a web process) exiting: the pool belongs to the process that started it
     proc = holder[0]
     if proc is not None and proc.poll() is None:
         proc.terminate()

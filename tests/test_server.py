@@ -1,0 +1,69 @@
+"""The production server (gunicorn + gevent over one engine pool): slow clients, writes beside it, timeouts."""
+
+from __future__ import annotations
+
+import json
+import socket
+import time
+import urllib.parse
+import urllib.request
+
+import pyoxigraph as ox
+import pytest
+
+from lemap_graph.engine.durable import DurableStore
+
+EX = "http://example.org/"
+
+
+def _quads(n: int = 20) -> list[ox.Quad]:
+    g = ox.NamedNode(EX + "graph/one")
+    return [ox.Quad(ox.NamedNode(f"{EX}s/{i}"), ox.NamedNode(EX + "p"), ox.Literal(str(i)), g) for i in range(n)]
+
+
+def _ask_count(server) -> int:
+    query = urllib.parse.quote("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+    request = urllib.request.Request(f"{server.url}?query={query}", headers={"Accept": "application/sparql-results+json"})
+    with urllib.request.urlopen(request, timeout=10) as r:
+        return int(json.load(r)["results"]["bindings"][0]["n"]["value"])
+
+
+@pytest.fixture(scope="module")
+def server(production_server_factory):
+    return production_server_factory(_quads(), {"LEMAP_QUERY_TIMEOUT": 2, "LEMAP_WEB_PROCESSES": 2})
+
+
+def test_slow_header_connections_do_not_hold_the_server(server) -> None:
+    """200 clients that send half a request line and stall; a normal request is still answered."""
+    host, port = server.base.removeprefix("http://").split(":")
+    stalled = []
+    try:
+        for _ in range(200):
+            s = socket.create_connection((host, int(port)), timeout=5)
+            s.sendall(b"GET /sparql?query=ASK%7B%7D HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+            stalled.append(s)
+        assert _ask_count(server) == 20  # urlopen's own 10 s timeout is the bound; it answers at once
+    finally:
+        for s in stalled:
+            s.close()
+
+
+def test_a_write_beside_the_running_server_is_seen_without_a_restart(server, tmp_path) -> None:
+    """`lemap build` / `lemap import` write the store while the server runs: no lock trap, new data served."""
+    store_path = server.store_path
+    extra = ox.NamedNode(EX + "graph/two")
+    with DurableStore(store_path).writing([extra.value]) as store:
+        store.add(ox.Quad(ox.NamedNode(EX + "new"), ox.NamedNode(EX + "p"), ox.Literal("x"), extra))
+    deadline = time.monotonic() + 10
+    while _ask_count(server) != 21:
+        assert time.monotonic() < deadline, "the server did not take the new graph"
+        time.sleep(0.1)
+
+
+def test_a_runaway_query_is_stopped_and_the_server_keeps_answering(server) -> None:
+    query = urllib.parse.quote("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n2 ?o . ?q ?r ?t . ?u ?v ?w }")
+    with pytest.raises(urllib.error.HTTPError) as caught:
+        urllib.request.urlopen(f"{server.url}?query={query}", timeout=30)
+    assert caught.value.code == 503
+    assert "timed out" in json.load(caught.value)["message"]
+    assert _ask_count(server) in (20, 21)
