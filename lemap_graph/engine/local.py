@@ -128,7 +128,8 @@ class LocalEngine(SparqlEngine):
     def _pool_state(self) -> dict[str, Any]:
         path = self.run_dir / "state.json"
         try:
-            stamp = path.stat().st_mtime_ns
+            st = path.stat()
+            stamp = (st.st_ino, st.st_mtime_ns)  # replaced, not rewritten: a new inode every time
         except FileNotFoundError:
             self.start()
             return self._pool_state()
@@ -163,7 +164,7 @@ class LocalEngine(SparqlEngine):
         message = {"timeout": timeout, "max_rows": self.limits.max_rows, **message}
         self.start()
         with self.admission.slot(client if lane == PUBLIC else None):
-            for _ in range(5):  # a retiring worker may take a connection and leave: the next one answers
+            for _ in range(10):  # a retiring worker may take a connection and leave: the next one answers
                 reply = self._try(lane, message, timeout)
                 if reply is not None:
                     break
@@ -183,6 +184,8 @@ class LocalEngine(SparqlEngine):
                 hello = conn.recv()
             except (EOFError, OSError):
                 return None
+            if hello["generation"] < self.version:
+                return None  # a worker over older data, retiring: the next one has the new data
             self._isolated = bool(hello.get("isolated"))
             conn.send(message)
             if not conn.poll(timeout):
