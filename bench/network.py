@@ -1,6 +1,6 @@
 """Cost of the partnership network as the graph grows, on synthetic organisation networks (not a test).
 
-For each size (in triples) it builds a store from :func:`lemap_graph.network.synthetic_quads`, then
+For each size (in triples) it builds a store from :func:`bench.synthetic_network.synthetic_quads`, then
 times: the network's named queries, turning rows into graphs, each metric with each backend
 (networkx's exact betweenness in a child process that is stopped after ``--nx-timeout`` seconds),
 and the web API (``/api/network.json``) from a cold start, for a new filter, and from the cache.
@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from lemap_graph import network as nw  # noqa: E402
+from bench import synthetic_network  # noqa: E402
 from lemap_graph.queries import get_query  # noqa: E402
 from lemap_graph.store import run_query  # noqa: E402
 
@@ -68,7 +69,7 @@ def networkx_exact_betweenness(G, timeout: float) -> float | None:
 def measure_size(name: str, orgs: int, activities: int, nx_timeout: float) -> dict[str, Any]:
     """Every figure for one synthetic size."""
     out: dict[str, Any] = {"size": name, "organisations": orgs, "activities": activities}
-    t, quads = timed(lambda: nw.synthetic_quads(organisations=orgs, activities=activities, seed=0))
+    t, quads = timed(lambda: synthetic_network.synthetic_quads(organisations=orgs, activities=activities, seed=0))
     store = ox.Store()
     store.extend(quads)
     out["triples"] = len(store)
@@ -122,7 +123,7 @@ def measure_browser(orgs: int, activities: int) -> dict[str, Any]:
     from webapp import create_app
 
     store = ox.Store()
-    store.extend(nw.synthetic_quads(organisations=orgs, activities=activities, seed=0, countries=60))
+    store.extend(synthetic_network.synthetic_quads(organisations=orgs, activities=activities, seed=0, countries=60))
     app = create_app({"TESTING": True, "LEMAP_WORKERS": 1}, store=store)
     live = serve(app)
     try:

@@ -15,7 +15,9 @@ import pytest
 
 from browser import app_over
 
+from bench import synthetic_network
 from lemap_graph import network as nw
+from lemap_graph.cli import add_network_command
 from lemap_graph.store import Source, build_store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -158,7 +160,7 @@ def exact_pagerank(G: nx.Graph, alpha: Fraction = Fraction(85, 100)) -> dict[str
 
 def test_the_backends_agree_on_a_larger_synthetic_network() -> None:
     store = ox.Store()
-    store.extend(nw.synthetic_quads(organisations=60, activities=150, seed=3))
+    store.extend(synthetic_network.synthetic_quads(organisations=60, activities=150, seed=3))
     data = nw.data_from_store(store)
     a = nw.build_network(data, nw.Filters(), backend="networkx").graph
     b = nw.build_network(data, nw.Filters(), backend="igraph").graph
@@ -362,7 +364,7 @@ def test_unodc_is_the_most_central_organisation_and_leahn_its_partner(curated_st
 
 def run_command(argv: list[str], capsys) -> tuple[int, str, str]:
     parser = argparse.ArgumentParser(prog="lemap")
-    nw.add_network_command(parser.add_subparsers(dest="command"))
+    add_network_command(parser.add_subparsers(dest="command"))
     args = parser.parse_args(["network", *argv])
     from lemap_graph import cli
 
