@@ -189,6 +189,8 @@ class QueryPlan:
     from_graphs: tuple[str, ...] = ()
     from_named: tuple[str, ...] = ()
     from_places: tuple[tuple[str, tuple[int, int]], ...] = field(default=(), repr=False, compare=False)
+    #: the query's own top-level LIMIT (None when it has none): at most this many rows come back
+    limit: int | None = None
 
     @property
     def has_dataset(self) -> bool:
@@ -289,7 +291,29 @@ def _plan(view: _View, original: str, base: str | None) -> QueryPlan:
         tuple(iri for iri, _ in from_graphs),
         tuple(iri for iri, _ in from_named),
         tuple(from_graphs + from_named),
+        _top_limit(tokens),
     )
+
+
+def _top_limit(tokens: tuple[Token, ...]) -> int | None:
+    """The ``LIMIT n`` outside every bracket (the outer query's, not a subquery's), if any.
+
+    >>> _top_limit(_significant("SELECT * { { SELECT * {} LIMIT 9 } } LIMIT 5"))
+    5
+    >>> _top_limit(_significant("SELECT * { { SELECT * {} LIMIT 9 } }")) is None
+    True
+    """
+    depth, found = 0, None
+    for i, t in enumerate(tokens):
+        if t.kind == "open":
+            depth += 1
+        elif t.kind == "close":
+            depth = max(0, depth - 1)
+        elif depth == 0 and t.kind == "name" and t.text.upper() == "LIMIT" and i + 1 < len(tokens):
+            following = tokens[i + 1]
+            if following.kind == "number" and following.text.isdigit():
+                found = int(following.text)
+    return found
 
 
 def _from_clauses(view: _View, original: str, prefixes: dict[str, str], base: str | None):

@@ -260,7 +260,7 @@ class LocalEngine(SparqlEngine):
         if plan.result_kind and negotiate(accept, plan.result_kind) is None:
             raise not_acceptable(plan.result_kind)
         message = {"op": "run", "text": text, "dataset": self._dataset(plan, default_graphs, named_graphs),
-                   "accept": accept, "base_iri": base_iri}
+                   "accept": accept, "base_iri": base_iri, "limit": plan.limit}
         return self._call(PUBLIC, message, client=client)["answer"]
 
     def dump(self, format: ox.RdfFormat = ox.RdfFormat.N_QUADS, graph: str | None = None) -> bytes:

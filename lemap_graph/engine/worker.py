@@ -178,7 +178,8 @@ def _on_store(store: ox.Store, message: dict) -> dict:
     answer = execute(store, message)
     if op == "query":
         return {"ok": True, "result": capped(answer, limit)}
-    return {"ok": True, "answer": serialize(answer, message.get("accept"), limit)}
+    within = message.get("limit") is not None and (limit is None or message["limit"] <= limit)
+    return {"ok": True, "answer": serialize(answer, message.get("accept"), limit, within_cap=within)}
 
 
 def _dump(store: ox.Store, message: dict) -> bytes:
