@@ -91,8 +91,8 @@ def open_for_reading(args: argparse.Namespace) -> ox.Store:
     path = _store_path(args)
     if _is_store(path):
         try:
-            store = ox.Store.read_only(str(path))
-        except (OSError, RuntimeError) as e:  # RocksDB reports corruption as RuntimeError
+            store = DurableStore(path).open_for_process()  # a build beside waits until this command ends
+        except (StoreUnavailable, OSError, RuntimeError) as e:  # RocksDB reports corruption as RuntimeError
             raise CLIError(f"cannot open the store at {path}: {e}", 1) from None
         _note(f"using the store at {path}")
         _warn_if_stale(store, args)

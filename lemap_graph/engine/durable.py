@@ -34,6 +34,8 @@ import pyoxigraph as ox
 
 #: A journal entry naming this instead of graphs means "everything may have changed".
 ALL = "*"
+#: Lock descriptors held until the process ends (see :meth:`DurableStore.open_for_process`).
+_HELD: list[int] = []
 
 
 class StoreUnavailable(Exception):
@@ -85,6 +87,17 @@ class DurableStore:
                 del store
                 gc.collect()  # the RocksDB handle closes when the last reference goes
 
+    def open_for_process(self) -> ox.Store:
+        """The store opened read-only for the rest of this process (a command-line run), writers held off till it ends.
+
+        The shared lock is kept on a descriptor that closes when the process exits.
+        """
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.lock_path, os.O_CREAT | os.O_RDWR, 0o644)
+        fcntl.flock(fd, fcntl.LOCK_SH)
+        _HELD.append(fd)
+        return self._open(read_only=True)
+
     @contextmanager
     def writing(self, graphs: Iterable[str] = (ALL,)) -> Iterator[ox.Store]:
         """The store opened for writing, alone; on success the change is flushed and announced in the journal.
@@ -92,6 +105,8 @@ class DurableStore:
         :param graphs: the graphs the block changes, for readers that take only what changed; a list
             may be filled inside the block, and nothing is announced when it stays empty.
         """
+        while _HELD:  # this process's own read lock would block its write forever
+            os.close(_HELD.pop())
         with self._locked(fcntl.LOCK_EX):
             store = self._open(read_only=False)
             try:
