@@ -200,7 +200,7 @@ def test_content_negotiation(accept, kind, expected) -> None:
 
 def test_limits_come_from_the_settings_table() -> None:
     defaults = Limits.from_settings({name: s.default for name, s in SETTINGS.items()})
-    assert defaults == Limits(timeout=10.0, max_rows=10_000, max_query_bytes=100_000, max_nesting=64, workers=4, app_workers=2, queue_seconds=2.0, client_queries=2)
+    assert defaults == Limits(timeout=10.0, max_rows=10_000, max_query_bytes=100_000, max_nesting=64, workers=4, app_workers=2, queue_seconds=2.0, client_queries=2, client_budget=60.0, client_window=60.0)
 
 
 # --- the pool ---------------------------------------------------------------------------------------------

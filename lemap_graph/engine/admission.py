@@ -1,9 +1,15 @@
-"""Admission control across processes: how many public queries one client may have running at once.
+"""Admission control across processes: how many public queries one client may run at once, and for how long in all.
 
-Several web processes share one pool, so the count cannot live in one process's memory. Each
+Several web processes share one pool, so the counts cannot live in one process's memory. Each
 client has ``limit`` slot files in the run folder; a query holds an exclusive ``flock`` on one of
 them while it runs, and the kernel releases it when the query ends or its process dies — no count
 can leak. A client with every slot taken gets 429 with ``Retry-After``.
+
+Like the Wikidata Query Service, each client also has a budget of query time per window
+(``LEMAP_CLIENT_BUDGET_SECONDS`` per ``LEMAP_CLIENT_WINDOW_SECONDS``): the seconds its queries
+ran are added up in a small file per client, and once they pass the budget its next queries get
+429 until the window is over. A client that sends heavy queries loses its turn; everyone else
+keeps theirs.
 
 >>> import tempfile
 >>> admission = Admission(tempfile.mkdtemp(), Limits(client_queries=1))
@@ -17,6 +23,14 @@ lemap_graph.engine.errors.TooManyQueries: 429: this client already has 1 query r
 ...     with admission.slot("192.0.2.2"):
 ...         "another client is not held back"
 'another client is not held back'
+>>> tight = Admission(tempfile.mkdtemp(), Limits(client_queries=1, client_budget=0.01, client_window=60))
+>>> with tight.slot("192.0.2.3"):
+...     time.sleep(0.02)
+>>> with tight.slot("192.0.2.3"):
+...     pass
+Traceback (most recent call last):
+...
+lemap_graph.engine.errors.TooManyQueries: 429: this client used 0.0 s of query time in the last 60 s; the budget is 0.01 s: try again in 60 s
 """
 
 from __future__ import annotations
@@ -24,6 +38,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import os
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -54,11 +69,56 @@ class Admission:
             except BlockingIOError:
                 os.close(fd)
                 continue
+            started = time.monotonic()
             try:
+                self._check_budget(key)
                 yield
             finally:
                 os.close(fd)  # closing the descriptor releases the lock
+                self._spend(key, time.monotonic() - started)
             return
         n = self.limits.client_queries
         raise TooManyQueries(429, f"this client already has {n} {'query' if n == 1 else 'queries'} running; "
                                   f"wait for it to finish (at most {n} at once)", retry_after=max(1, round(self.limits.timeout / 2)))
+
+    def _budget_path(self, key: str) -> Path:
+        return self.folder / f"{key}.budget"
+
+    def _check_budget(self, key: str) -> None:
+        budget = self.limits.client_budget
+        if budget <= 0:
+            return
+        window_start, spent = self._read_budget(key)
+        left = window_start + self.limits.client_window - time.time()
+        if left > 0 and spent >= budget:
+            raise TooManyQueries(429, f"this client used {spent:.1f} s of query time in the last {self.limits.client_window:g} s; "
+                                      f"the budget is {budget:g} s: try again in {left:.0f} s", retry_after=max(1, round(left)))
+
+    def _spend(self, key: str, seconds: float) -> None:
+        if self.limits.client_budget <= 0:
+            return
+        path = self._budget_path(key)
+        with open(path, "a+") as f:  # read-modify-write under the file's own lock, across processes
+            fcntl.flock(f, fcntl.LOCK_EX)
+            f.seek(0)
+            window_start, spent = _parse_budget(f.read())
+            now = time.time()
+            if now - window_start >= self.limits.client_window:
+                window_start, spent = now, 0.0
+            f.seek(0)
+            f.truncate()
+            f.write(f"{window_start} {spent + seconds}")
+
+    def _read_budget(self, key: str) -> tuple[float, float]:
+        try:
+            return _parse_budget(self._budget_path(key).read_text())
+        except FileNotFoundError:
+            return 0.0, 0.0
+
+
+def _parse_budget(text: str) -> tuple[float, float]:
+    try:
+        start, spent = text.split()
+        return float(start), float(spent)
+    except ValueError:
+        return 0.0, 0.0

@@ -19,6 +19,8 @@ class Limits:
     app_workers: int = 2
     queue_seconds: float = 2.0
     client_queries: int = 2
+    client_budget: float = 60.0
+    client_window: float = 60.0
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any]) -> "Limits":
@@ -37,6 +39,8 @@ class Limits:
             "app_workers": ("LEMAP_APP_WORKERS", int),
             "queue_seconds": ("LEMAP_QUEUE_SECONDS", float),
             "client_queries": ("LEMAP_CLIENT_QUERIES", int),
+            "client_budget": ("LEMAP_CLIENT_BUDGET_SECONDS", float),
+            "client_window": ("LEMAP_CLIENT_WINDOW_SECONDS", float),
         }
         given = {k: conv(settings[n]) for k, (n, conv) in names.items() if settings.get(n) is not None}
         return cls(**given)
