@@ -19,7 +19,8 @@ b'_askResult\\r\\ntrue\\r\\n'
 
 from .base import Answer, EngineResult, SparqlEngine
 from .description import SD_PREFIXES, service_description
-from .errors import EngineBusy, QueryError, QueryRejected, QueryTimeout, TooManyQueries, WorkerCrashed
+from .errors import (EngineBusy, QueryError, QueryOutOfMemory, QueryRejected, QueryTimeout, TooManyQueries,
+                     WorkerCrashed)
 from .guard import QueryPlan, Token, check_query, decode_escapes, line_column, tokenize
 from .limits import Limits
 from .local import LocalEngine
@@ -27,6 +28,6 @@ from .negotiation import acceptable_types, negotiate, not_acceptable
 
 __all__ = [
     "Answer", "EngineResult", "SparqlEngine", "SD_PREFIXES", "service_description", "EngineBusy", "QueryError",
-    "QueryRejected", "QueryTimeout", "TooManyQueries", "WorkerCrashed", "QueryPlan", "Token", "check_query", "decode_escapes",
+    "QueryOutOfMemory", "QueryRejected", "QueryTimeout", "TooManyQueries", "WorkerCrashed", "QueryPlan", "Token", "check_query", "decode_escapes",
     "line_column", "tokenize", "Limits", "LocalEngine", "acceptable_types", "negotiate", "not_acceptable",
 ]

@@ -54,3 +54,7 @@ class EngineBusy(QueryError):
 
 class TooManyQueries(QueryError):
     """The client already has as many public queries running as it may (429)."""
+
+
+class QueryOutOfMemory(WorkerCrashed):
+    """The query needed more memory than a worker may use (``LEMAP_WORKER_MEMORY_MB``); its worker was replaced."""

@@ -35,7 +35,7 @@ from ..store import META_GRAPH, PROJECT_ROOT, drop_graph, write_graph
 from .admission import Admission
 from .base import Answer, EngineResult, SparqlEngine, _node
 from .durable import DurableStore
-from .errors import EngineBusy, QueryError, QueryRejected, QueryTimeout, WorkerCrashed
+from .errors import EngineBusy, QueryError, QueryOutOfMemory, QueryRejected, QueryTimeout, WorkerCrashed
 from .guard import QueryPlan, check_query
 from .limits import Limits
 from .negotiation import negotiate, not_acceptable
@@ -210,7 +210,7 @@ class LocalEngine(SparqlEngine):
     def _crashed(self, pid: int) -> QueryError:
         how = _exit_of(self.run_dir / "exits" / str(pid))
         if how == "SIGABRT" and self.limits.worker_memory_mb:  # Rust aborts when an allocation fails
-            return WorkerCrashed(503, f"the query needed more memory than a query worker may use "
+            return QueryOutOfMemory(503, f"the query needed more memory than a query worker may use "
                                       f"(LEMAP_WORKER_MEMORY_MB={self.limits.worker_memory_mb}); its worker was replaced")
         why = f"it was killed by signal {how}" if how else "it stopped answering"
         return WorkerCrashed(500, f"the query worker died while running this query ({why}); it was replaced")
