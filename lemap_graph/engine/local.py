@@ -18,14 +18,12 @@ import logging
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 import weakref
-from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -34,6 +32,7 @@ import pyoxigraph as ox
 from ..store import META_GRAPH, PROJECT_ROOT, drop_graph, write_graph
 from .admission import Admission
 from .base import Answer, EngineResult, SparqlEngine, _node
+from .channel import Channel
 from .durable import DurableStore
 from .errors import EngineBusy, QueryError, QueryOutOfMemory, QueryRejected, QueryTimeout, WorkerCrashed
 from .guard import QueryPlan, check_query
@@ -177,35 +176,33 @@ class LocalEngine(SparqlEngine):
     def _try(self, lane: str, message: dict, timeout: float) -> dict | None:
         conn = self._connect(lane)
         try:
-            if not conn.poll(self.limits.queue_seconds if lane == PUBLIC else timeout + self.limits.queue_seconds):
-                raise EngineBusy(503, f"every {lane} query worker is busy; try again shortly",
-                                 retry_after=max(1, round(self.limits.timeout / 2)))
+            wait = self.limits.queue_seconds if lane == PUBLIC else timeout + self.limits.queue_seconds
             try:
-                hello = conn.recv()
+                hello = conn.recv(wait)
+            except TimeoutError:
+                raise EngineBusy(503, f"every {lane} query worker is busy; try again shortly",
+                                 retry_after=max(1, round(self.limits.timeout / 2))) from None
             except (EOFError, OSError):
                 return None
             if hello["generation"] < self.version:
                 return None  # a worker over older data, retiring: the next one has the new data
             self._isolated = bool(hello.get("isolated"))
             conn.send(message)
-            if not conn.poll(timeout):
-                _kill(hello["pid"])
-                raise QueryTimeout(timeout)
             try:
-                return conn.recv()
+                return conn.recv(timeout)
+            except TimeoutError:
+                _kill(hello["pid"])
+                raise QueryTimeout(timeout) from None
             except (EOFError, OSError):
                 raise self._crashed(hello["pid"]) from None
         finally:
             conn.close()
 
-    def _connect(self, lane: str) -> Connection:
-        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    def _connect(self, lane: str) -> Channel:
         try:
-            sock.connect(str(self.run_dir / f"{lane}.sock"))
+            return Channel.connect(str(self.run_dir / f"{lane}.sock"))
         except OSError as e:
-            sock.close()
             raise EngineBusy(503, f"the query engine is not answering ({e.strerror or e})", retry_after=5) from None
-        return Connection(sock.detach())
 
     def _crashed(self, pid: int) -> QueryError:
         how = _exit_of(self.run_dir / "exits" / str(pid))
@@ -322,14 +319,12 @@ class LocalEngine(SparqlEngine):
 
     def _control(self, message: dict) -> dict:
         self.start()
-        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        sock.connect(str(self.run_dir / "control.sock"))
-        conn = Connection(sock.detach())
+        conn = Channel.connect(str(self.run_dir / "control.sock"))
         try:
             conn.send(message)
-            if not conn.poll(_STARTUP_SECONDS):
-                raise EngineBusy(503, "the query engine did not take the new data in time")
-            reply = conn.recv()
+            reply = conn.recv(_STARTUP_SECONDS)
+        except TimeoutError:
+            raise EngineBusy(503, "the query engine did not take the new data in time") from None
         finally:
             conn.close()
         self._state_stamp = None
