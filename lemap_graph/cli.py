@@ -449,6 +449,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         raise CLIError(f"the web app cannot be loaded: {e}", 1) from None
     try:
         server.serve(args.host, args.port, _store_path(args))
+    except StoreUnavailable as e:
+        raise CLIError(f"cannot serve: {e}", 1) from None
     except OSError as e:
         raise CLIError(f"cannot serve on {args.host}:{args.port}: {e}", 1) from None
     return 0

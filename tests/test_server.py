@@ -67,3 +67,24 @@ def test_a_runaway_query_is_stopped_and_the_server_keeps_answering(server) -> No
     assert caught.value.code == 503
     assert "timed out" in json.load(caught.value)["message"]
     assert _ask_count(server) in (20, 21)
+
+
+def test_a_damaged_store_stops_the_server_with_a_message(tmp_path) -> None:
+    """Never a silent empty graph: a store whose files are damaged is named, with why, and the exit is non-zero."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    path = tmp_path / "store"
+    store = ox.Store(str(path))
+    store.extend(_quads(3))
+    store.flush()
+    del store
+    for f in path.iterdir():
+        if f.name.startswith("MANIFEST"):
+            f.write_bytes(b"\x00garbage" * 10)
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run([sys.executable, "-m", "lemap_graph.cli", "serve", "--port", "0", "--store", str(path)],
+                          cwd=root, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert str(path) in done.stderr and "damaged" in done.stderr

@@ -81,6 +81,8 @@ def serve(host: str, port: int, store_path: str | None) -> None:
         os.environ["LEMAP_STORE"] = str(store_path)
     settings = load_settings()
     durable = ensure_built(settings["LEMAP_STORE"])
+    with durable.reading() as store:  # a damaged store stops here with its folder and why, not in a worker
+        next(iter(store.named_graphs()), None)
     engine = LocalEngine(limits=Limits.from_settings(settings), path=durable.path)
     engine.start()  # the pool answers from disk at once, and from memory once its copy is loaded
     os.environ[RUN_DIR_ENV] = str(engine.run_dir)

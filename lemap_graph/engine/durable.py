@@ -126,9 +126,11 @@ class DurableStore:
                 return ox.Store.read_only(str(self.path))
             self.path.mkdir(parents=True, exist_ok=True)
             return ox.Store(str(self.path))
-        except OSError as e:
-            raise StoreUnavailable(f"{self.path}: the store cannot be opened ({_first_line(e)}); "
-                                   "if another lemap process is writing to it, wait for it to finish") from None
+        except (OSError, RuntimeError) as e:  # RocksDB reports a damaged store as RuntimeError
+            why = _first_line(e)
+            hint = ("the store is damaged: move the folder aside and run `lemap build`, then re-import partner graphs"
+                    if "Corruption" in why else "if another program is writing to it, wait for it to finish")
+            raise StoreUnavailable(f"{self.path}: the store cannot be opened ({why}); {hint}") from None
 
     def _announce(self, graphs: tuple[str, ...]) -> None:
         line = json.dumps({"graphs": list(graphs)}) + "\n"

@@ -119,7 +119,9 @@ class LocalEngine(SparqlEngine):
         deadline = time.monotonic() + _STARTUP_SECONDS
         while not (self.run_dir / "ready").exists():
             if self._proc is not None and self._proc.poll() is not None:
-                raise EngineBusy(503, f"the query engine failed to start (exit status {self._proc.returncode})")
+                why = (self.run_dir / "error").read_text() if (self.run_dir / "error").exists() else \
+                    f"exit status {self._proc.returncode}"
+                raise EngineBusy(503, f"the query engine failed to start: {why}")
             if time.monotonic() > deadline:
                 raise EngineBusy(503, "the query engine did not start in time")
             time.sleep(0.01)

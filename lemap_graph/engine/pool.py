@@ -267,7 +267,11 @@ def main(argv: list[str]) -> None:
     config = json.loads(argv[0])
     pool = Pool(config)
     nquads = sys.stdin.buffer.read() if config.get("stdin") else None
-    pool.start_data(nquads)
+    try:
+        pool.start_data(nquads)
+    except Exception as e:  # the client reads why in the run folder, and says it
+        (pool.run_dir / "error").write_text(str(e) or type(e).__name__)
+        raise SystemExit(1) from None
     wake_r, wake_w = os.pipe()
     os.set_blocking(wake_w, False)
     signal.set_wakeup_fd(wake_w)
