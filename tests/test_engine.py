@@ -336,3 +336,27 @@ def test_a_query_limited_within_the_cap_answers_the_same_json_written_in_rust(en
     assert fast == slow and len(fast["results"]["bindings"]) == 20
     capped = json.loads(engine.run(text.replace("LIMIT 20", "LIMIT 80"), accept=None).body)
     assert capped["lemap"] == {"truncated": True, "limit": 50}  # a LIMIT above the cap still gets cut
+
+
+def test_a_worker_killed_in_the_middle_of_a_query_fails_only_that_query() -> None:
+    """kill -9 of a query worker from outside: its query is an error, the others go on, a fork replaces it."""
+    import json as _json
+    import signal
+
+    engine = LocalEngine(_store(), Limits(timeout=20, workers=1, app_workers=1))
+    try:
+        engine.start()
+        state = _json.loads((engine.run_dir / "state.json").read_text())
+        victim = state["workers"]["public"][0]
+        errors = []
+        doomed = threading.Thread(target=lambda: errors.append(pytest.raises(WorkerCrashed, engine.run, CARTESIAN, accept=None)))
+        doomed.start()
+        time.sleep(0.5)
+        os.kill(victim, signal.SIGKILL)
+        doomed.join()
+        assert errors and errors[0].value.status == 500 and "replaced" in errors[0].value.message
+        assert engine.query("ASK { ?s ?p ?o }").boolean is True  # the app's lane never noticed
+        assert engine.run("ASK { ?s ?p ?o }", accept=None).body  # the public lane has its replacement
+        assert victim not in engine.worker_pids() and len(engine.worker_pids()) == 2
+    finally:
+        engine.close()
