@@ -215,19 +215,27 @@ def write_graph(store: ox.Store, graph: str, ntriples: bytes, *, replace: bool =
 
     :return: the number of triples in the graph afterwards.
     :raises SourceError: when ``ntriples`` does not parse (nothing is changed then).
+
+    >>> s = ox.Store()
+    >>> write_graph(s, "http://ex/g", b'_:b <http://ex/p> "1" .\\n')
+    1
+    >>> write_graph(s, "http://ex/g", b'_:c <http://ex/p> "2" .\\n')  # blank nodes replaced too
+    1
     """
     node = ox.NamedNode(graph)
     try:
         triples = list(ox.parse(ntriples, format=ox.RdfFormat.N_TRIPLES))
     except SyntaxError as e:
         raise SourceError(graph, e.lineno, e.offset, _syntax_message(e)) from None
-    data = [ox.Quad(t.subject, t.predicate, t.object, node) for t in triples]
-    old_meta = list(store.quads_for_pattern(node, None, None, META_GRAPH))
-    old = list(store.quads_for_pattern(None, None, None, node)) if replace else []
+    added = [ox.Quad(t.subject, t.predicate, t.object, node) for t in triples] + list(meta)
     # One SPARQL update is one transaction: readers never see half a graph, a failure changes nothing.
-    text = _update_text(removed=old + old_meta, added=data + list(meta))
-    if text:
-        store.update(text)
+    # DROP and DELETE WHERE, not DELETE DATA, which cannot name the graph's blank nodes.
+    steps = [f"DELETE WHERE {{ GRAPH {META_GRAPH} {{ {node} ?p ?o }} }}"]
+    if replace:
+        steps.insert(0, f"DROP SILENT GRAPH {node}")
+    if added:
+        steps.append("INSERT DATA { " + " ".join(f"GRAPH {q.graph_name} {{ {q.subject} {q.predicate} {q.object} }}" for q in added) + " }")
+    store.update(" ;\n".join(steps))
     store.flush()
     return sum(1 for _ in store.quads_for_pattern(None, None, None, node))
 
@@ -239,18 +247,6 @@ def drop_graph(store: ox.Store, graph: str) -> bool:
     _drop(store, graph)
     store.flush()
     return existed
-
-
-def _update_text(removed: list[ox.Quad], added: list[ox.Quad]) -> str:
-    def block(quads: list[ox.Quad]) -> str:
-        return " ".join(f"GRAPH {q.graph_name} {{ {q.subject} {q.predicate} {q.object} }}" for q in quads)
-
-    parts = []
-    if removed:
-        parts.append("DELETE DATA { " + block(removed) + " }")
-    if added:
-        parts.append("INSERT DATA { " + block(added) + " }")
-    return " ;\n".join(parts)
 
 
 def terminal_progress(line: str) -> None:
