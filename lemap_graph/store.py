@@ -143,14 +143,14 @@ _TOKEN = re.compile(rb"""
 | '[^'\\\n\r]*(?:\\.[^'\\\n\r]*)*'?
 | <[^<>"{}|^`\\\x00-\x20]*>?
 | \#[^\n\r]*
-| [\[\]()]
+| (?<!\\)[\[\]()]   # not a prefixed name's escaped \( or \[
 """, re.X | re.S)
 
 
 def check_tokens(data: bytes, name: str) -> None:
     """Refuse, as :class:`SourceError` at its line and column, a token over 16 MiB or brackets nested too deep.
 
-    >>> check_tokens(b'<s:a> <s:b> "(((" .  # (((', "ok.ttl")
+    >>> check_tokens(b'<s:a> <s:b> "(((" , ex:a\\\\(\\\\( .  # (((', "ok.ttl")
     """
     depth = 0
     for m in _TOKEN.finditer(data):
