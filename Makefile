@@ -27,7 +27,7 @@ $(STAMP): pyproject.toml $(LOCK)
 # requirements-bench.lock: those and the bench extra (`make bench`).
 UV_VERSION ?= 0.13.8
 LOCK_FLAGS ?=
-UV_COMPILE  = $(BIN)/uv pip compile pyproject.toml --generate-hashes --universal --python-version 3.11 --quiet $(LOCK_FLAGS)
+UV_COMPILE  = $(BIN)/uv pip compile pyproject.toml --generate-hashes --universal --python-version 3.11 --quiet --custom-compile-command 'make lock' $(LOCK_FLAGS)
 
 lock:
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
