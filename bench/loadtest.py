@@ -53,7 +53,7 @@ RESULTS_JSON = {"Accept": "application/sparql-results+json", "Content-Type": "ap
 
 @dataclass
 class Recorder:
-    """Every finished request: its kind (light/abusive), status (0: no answer) and seconds, stamped with when it ended."""
+    """Every finished request: its kind and route (``light /id/…``), status (0: no answer), seconds, and when it ended."""
 
     rows: list[tuple[str, int, float, float]] = field(default_factory=list)
     started: Counter = field(default_factory=Counter)
@@ -61,7 +61,7 @@ class Recorder:
     def __call__(self, request_type, name, response_time, response_length, response=None, exception=None, **kw):
         """locust's ``request`` event: keep what this report needs."""
         status = getattr(response, "status_code", 0) or 0
-        self.rows.append((name.split(" ", 1)[0], int(status), response_time / 1000, time.monotonic()))
+        self.rows.append((name, int(status), response_time / 1000, time.monotonic()))
 
 
 class LightUser(FastHttpUser):
@@ -125,6 +125,7 @@ class Phase:
     abusive_statuses: dict[str, int]
     light_unanswered: int = 0
     abusive_unanswered: int = 0
+    light_p50_by_route: dict[str, float] = field(default_factory=dict)
 
 
 def percentile(values: list[float], q: float) -> float | None:
@@ -141,8 +142,10 @@ def percentile(values: list[float], q: float) -> float | None:
 
 def summarize(name: str, recorder: Recorder, seconds: float) -> Phase:
     """One phase's figures from the recorded requests (status 0: the connection failed or timed out)."""
-    rows = recorder.rows
+    rows = [(name.split(" ", 1)[0], *rest) for name, *rest in recorder.rows]
     light = [r for r in rows if r[0] == "light"]
+    routes = sorted({r[0].split(" ", 1)[1] for r in recorder.rows if r[0].startswith("light ")})
+    by_route = {route: percentile([r[2] for r in recorder.rows if r[0] == f"light {route}"], 50) for route in routes}
     times = [r[2] for r in light]
 
     def statuses(kind: str) -> dict[str, int]:
@@ -152,7 +155,7 @@ def summarize(name: str, recorder: Recorder, seconds: float) -> Phase:
         return recorder.started[kind] - sum(1 for r in rows if r[0] == kind)
 
     return Phase(name, seconds, len(light), len(light) / seconds, percentile(times, 50), percentile(times, 99),
-                 statuses("light"), statuses("abusive"), unanswered("light"), unanswered("abusive"))
+                 statuses("light"), statuses("abusive"), unanswered("light"), unanswered("abusive"), by_route)
 
 
 def run_phase(base: str, users: list[type], count: int, seconds: float) -> Recorder:
@@ -205,6 +208,8 @@ def render(phases: list[Phase], light: int, abusive: int) -> str:
              "|---|---|---|---|---|---|---|---|"]
     lines += [f"| {p.name} | {p.light_rps:.1f} | {sec(p.light_p50)} | {sec(p.light_p99)} | {counts(p.light_statuses)} "
               f"| {p.light_unanswered} | {counts(p.abusive_statuses)} | {p.abusive_unanswered} |" for p in phases]
+    lines += [""] + [f"light p50 by route, {p.name}: " + ", ".join(f"{r} {sec(v)}" for r, v in p.light_p50_by_route.items())
+                     for p in phases]
     if phases[0].light_rps:
         lines += ["", f"under abuse the light clients kept {100 * phases[1].light_rps / phases[0].light_rps:.0f}% "
                       f"of their requests per second"]
