@@ -86,14 +86,26 @@ def audit_npm() -> int:
         report = json.loads(done.stdout)
     except ValueError:
         report = {"message": (done.stderr or done.stdout).strip()[-300:]}
+    line, status = npm_verdict(report)
+    print(line)
+    return status
+
+
+def npm_verdict(report: dict) -> tuple[str, int]:
+    """What ``npm audit --json`` said, as a line to print and an exit status (1 only for vulnerabilities found).
+
+    >>> npm_verdict({"message": "405 Method Not Allowed - POST https://registry.example/-/npm/v1/security/advisories/bulk"})[1]
+    0
+    >>> npm_verdict({"auditReportVersion": 2, "metadata": {"vulnerabilities": {"high": 1, "low": 0, "total": 1}}})
+    ("audit: npm: 1 known vulnerabilities in package-lock.json {'high': 1}", 1)
+    """
     if "auditReportVersion" not in report:
-        print(f"audit: npm: SKIPPED, the npm vulnerability database is not reachable from this machine "
-              f"({report.get('message') or report.get('error', {}).get('summary', 'no answer')})")
-        return 0
+        reason = report.get("message") or report.get("error", {}).get("summary", "no answer")
+        return f"audit: npm: SKIPPED, the npm vulnerability database is not reachable from this machine ({reason})", 0
     counts = report.get("metadata", {}).get("vulnerabilities", {})
     found = {k: v for k, v in counts.items() if k != "total" and v}
-    print(f"audit: npm: {counts.get('total', 0)} known vulnerabilities in package-lock.json {found or ''}".rstrip())
-    return 1 if counts.get("total") else 0
+    return f"audit: npm: {counts.get('total', 0)} known vulnerabilities in package-lock.json {found or ''}".rstrip(), \
+        (1 if counts.get("total") else 0)
 
 
 def main() -> int:
