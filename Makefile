@@ -4,19 +4,41 @@
 PYTHON  ?= python3
 VENV    ?= .venv
 BIN      = $(VENV)/bin
-STAMP    = $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+LOCK     = requirements.lock
+STAMP    = $(VENV)/.installed-$(shell cat pyproject.toml $(LOCK) | cksum | cut -d' ' -f1)
 HOST    ?= 127.0.0.1
 PORT    ?= 5000
 
-.PHONY: setup assets browser build serve test bench clean
+.PHONY: setup assets browser build serve test bench clean lock audit loadtest
 
 setup: $(STAMP) assets
 
-$(STAMP): pyproject.toml
+# Exactly the versions and files requirements.lock pins (with their SHA-256), then lemap itself.
+$(STAMP): pyproject.toml $(LOCK)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $@
+
+# Regenerate the lock files from pyproject.toml after a dependency is added or changed (uv resolves
+# for every platform and Python >= 3.11, with hashes; pins already in a lock are kept unless
+# `make lock LOCK_FLAGS=--upgrade`). requirements.lock: the default, test and load extras (`make setup`);
+# requirements-bench.lock: those and the bench extra (`make bench`).
+UV_VERSION ?= 0.13.8
+LOCK_FLAGS ?=
+UV_COMPILE  = $(BIN)/uv pip compile pyproject.toml --generate-hashes --universal --python-version 3.11 --quiet --custom-compile-command 'make lock' $(LOCK_FLAGS)
+
+lock:
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet 'uv==$(UV_VERSION)'
+	$(UV_COMPILE) --extra test --extra load -o $(LOCK)
+	$(UV_COMPILE) --extra test --extra load --extra bench -o requirements-bench.lock
+
+# pip-audit over the lock files and npm audit over package-lock.json, where a vulnerability database
+# is reachable; where none is, it says so and exits 0.
+audit:
+	$(PYTHON) scripts/audit.py
 
 # Front-end libraries from npm at the versions package-lock.json pins, copied into webapp/static/vendor.
 assets: webapp/static/vendor/.installed
@@ -44,12 +66,16 @@ test: setup browser
 # The benchmark's own dependencies (the oxigraph CLI, psutil): the `bench` extra, installed once per pyproject.toml.
 BENCH_STAMP = $(VENV)/.bench-installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-$(BENCH_STAMP): $(STAMP)
-	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+$(BENCH_STAMP): $(STAMP) requirements-bench.lock
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements-bench.lock
 	touch $@
 
 bench: build $(BENCH_STAMP)
 	$(BIN)/python -m bench
+
+# 50 light clients alone, then beside 2 sending cartesian queries, against `lemap serve` (loopback).
+loadtest: build
+	$(BIN)/python -m bench.loadtest
 
 clean:
 	rm -rf .lemap node_modules webapp/static/vendor

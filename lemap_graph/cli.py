@@ -657,6 +657,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CLIError as e:
         print(f"{PROG} {args.command}: error: {e}", file=sys.stderr)
         return e.code
+    except (MemoryError, RecursionError) as e:  # input too big or too deep for a library: still no traceback
+        print(f"{PROG} {args.command}: error: the input is too large or nests too deeply ({type(e).__name__}: {e})", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:  # `lemap export | head`: stop quietly

@@ -45,6 +45,8 @@ _TABLE = (
     Setting("LEMAP_WORKER_MEMORY_MB", 2048, "Memory (MiB) a query worker may use beyond the shared data; 0 for no cap.", int),
     Setting("LEMAP_BASE_IRI", "https://w3id.org/lemap/", "Base of the entity IRIs the app serves under /id/.", str),
     Setting("LEMAP_NETWORK_BACKEND", "auto", "Backend of the network metrics: auto (igraph when installed), networkx or igraph.", str),
+    Setting("LEMAP_PUBLIC_URL", "", "Public base URL of the site (e.g. https://lemap.example.org); absolute links are built from it. Empty: from the request's trusted Host.", str),
+    Setting("LEMAP_TRUSTED_HOSTS", "127.0.0.1,localhost,[::1]", "Comma-separated host names the app answers for (with the host of LEMAP_PUBLIC_URL); any other Host header gets 400.", str),
 )
 
 SETTINGS: dict[str, Setting] = {s.name: s for s in _TABLE}

@@ -23,10 +23,11 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Mapping
+from typing import Callable, Iterable, Mapping, NoReturn
 
 import pyoxigraph as ox
 
@@ -111,12 +112,68 @@ def parse_source(source: Source) -> list[ox.Quad]:
 
 
 def parse_turtle(data: bytes, name: str, graph: ox.NamedNode) -> list[ox.Quad]:
-    """Parse Turtle bytes into quads in ``graph``; errors name ``name:line:column``."""
+    """Parse Turtle bytes into quads in ``graph``; errors name ``name:line:column``.
+
+    >>> parse_turtle(b'<s:a> <s:b> ' + b'(' * 300 + b')' * 300 + b' .', "deep.ttl", META_GRAPH)
+    Traceback (most recent call last):
+    lemap_graph.store.SourceError: deep.ttl:1:269: collections and blank nodes nest deeper than 256 levels
+    """
+    check_tokens(data, name)
     try:
         triples = list(ox.parse(data, format=ox.RdfFormat.TURTLE, base_iri=_base_for(name)))
     except SyntaxError as e:
         raise SourceError(name, e.lineno, e.offset, _syntax_message(e)) from None
+    except MemoryError as e:  # the parser's own buffer cap; check_tokens names the usual cause first
+        raise SourceError(name, 1, 1, f"too large to parse: {e}") from None
     return [ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples]
+
+
+#: Deepest nesting of ``( … )`` collections and ``[ … ]`` blank nodes accepted in a source file. The
+#: parser copes with far more, but rdflib's serializers and pyshacl walk them recursively (Python
+#: stops at 1,000 frames), and curated data never nests more than a few levels.
+MAX_TURTLE_NESTING = 256
+#: Longest single token (literal, IRI, comment) Oxigraph's Turtle parser buffers: 16 MiB.
+MAX_TOKEN_BYTES = 16 * 1024 * 1024
+
+# The tokens that may hold brackets or span megabytes: strings (long and short), IRIs, comments; and the brackets.
+_TOKEN = re.compile(rb"""
+  "{3}[^"\\]*(?:(?:\\.|"(?!""))[^"\\]*)*(?:"{3}|\Z)
+| '{3}[^'\\]*(?:(?:\\.|'(?!''))[^'\\]*)*(?:'{3}|\Z)
+| "[^"\\\n\r]*(?:\\.[^"\\\n\r]*)*"?
+| '[^'\\\n\r]*(?:\\.[^'\\\n\r]*)*'?
+| <[^<>"{}|^`\\\x00-\x20]*>?
+| \#[^\n\r]*
+| (?<!\\)[\[\]()]   # not a prefixed name's escaped \( or \[
+""", re.X | re.S)
+
+
+def check_tokens(data: bytes, name: str) -> None:
+    """Refuse, as :class:`SourceError` at its line and column, a token over 16 MiB or brackets nested too deep.
+
+    >>> check_tokens(b'<s:a> <s:b> "(((" , ex:a\\\\(\\\\( .  # (((', "ok.ttl")
+    """
+    depth = 0
+    for m in _TOKEN.finditer(data):
+        token = m.group()
+        if token in (b"(", b"["):
+            depth += 1
+            if depth > MAX_TURTLE_NESTING:
+                _refuse(data, m.start(), name, f"collections and blank nodes nest deeper than {MAX_TURTLE_NESTING} levels")
+        elif token in (b")", b"]"):
+            depth = max(0, depth - 1)
+        elif len(token) > MAX_TOKEN_BYTES:
+            _refuse(data, m.start(), name, f"a {_kind(token)} of {len(token) / 2**20:.1f} MiB is longer than the "
+                                           f"{MAX_TOKEN_BYTES // 2**20} MiB one token may have")
+
+
+def _kind(token: bytes) -> str:
+    return {ord("<"): "IRI", ord("#"): "comment"}.get(token[0], "literal")
+
+
+def _refuse(data: bytes, offset: int, name: str, message: str) -> NoReturn:
+    line_start = data.rfind(b"\n", 0, offset) + 1
+    column = len(data[line_start:offset].decode("utf-8", "replace")) + 1
+    raise SourceError(name, data.count(b"\n", 0, offset) + 1, column, message)
 
 
 def _base_for(name: str) -> str:

@@ -52,4 +52,16 @@ def create_app(config: Mapping[str, Any] | None = None, store=None) -> Flask:
     for name in BLUEPRINTS:
         app.register_blueprint(import_module(name).bp)
     app.after_request(security_headers)
+    _serve_trusted_hosts_only(app)
     return app
+
+
+def _serve_trusted_hosts_only(app: Flask) -> None:
+    """Answer only trusted ``Host`` headers, and build absolute URLs from ``LEMAP_PUBLIC_URL`` when set."""
+    from .hosts import HostPolicy, guard
+
+    policy = HostPolicy.from_config(app.config)
+    if policy.netloc:  # url_for(_external=True) outside a request, too
+        app.config.update(SERVER_NAME=policy.netloc, PREFERRED_URL_SCHEME=policy.scheme,
+                          APPLICATION_ROOT=policy.prefix or "/")
+    app.wsgi_app = guard(app.wsgi_app, policy)
