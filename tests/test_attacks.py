@@ -164,11 +164,9 @@ def _assert_answered(status: int, headers: dict, body: bytes, accept: str) -> No
     assert json.loads(body)["message"]
 
 
-#: Today a worker killed by its memory cap answers 500 "WorkerCrashed"; the issue wants 503 (or 413)
-#: naming the limit. These flip to passing when the engine answers so.
-MEMORY_CAP_500 = pytest.mark.xfail(strict=True, reason="needs the memory cap answered as 503/413 naming "
-                                                       "LEMAP_WORKER_MEMORY_MB, not 500 WorkerCrashed (issue 13)")
-MEMORY_HUNGRY = [pytest.param(*a, id=a[0], marks=() if a[0] == "cartesian-distinct" else MEMORY_CAP_500)
+#: Shapes that run a worker out of its memory cap: each answers 503 naming LEMAP_WORKER_MEMORY_MB
+#: (QueryOutOfMemory), or its time limit first, never a 500.
+MEMORY_HUNGRY = [pytest.param(*a, id=a[0])
                  for a in ATTACKS if a[0] in (
                      "cartesian-order-by", "cartesian-in-exists", "nested-optionals-60", "group-concat-returned",
                      "concat-doubling", "replace-doubling", "group-concat-cartesian", "cartesian-distinct")]
