@@ -50,6 +50,8 @@ class LM(DefinedNamespace):
     country: URIRef
     dateQualifier: URIRef
     documentKind: URIRef
+    established: URIRef
+    follows: URIRef
     host: URIRef
     incorporatedInto: URIRef
     invitedCountQualifier: URIRef
