@@ -2,7 +2,9 @@
 
 Evidence excerpts in ``data/triples/`` quote the report verbatim after whitespace
 normalisation (every run of spaces, tabs and line breaks becomes one space), so a test can
-check that each quoted sentence really stands in the report.
+check that each quoted sentence really stands in the report. A sentence may be quoted without
+the footnote markers and page-foot text printed inside it: :data:`FURNITURE` lists each such
+piece with its exact context, and :func:`clean_text` is the report without them.
 
 >>> normalise("one \\n\\n two  three ")
 'one two three'
