@@ -46,19 +46,27 @@ class LM(DefinedNamespace):
     adoptingCountry: URIRef
     adoptionStage: URIRef
     commissionedBy: URIRef
+    contributedTo: URIRef
     country: URIRef
     dateQualifier: URIRef
     documentKind: URIRef
+    established: URIRef
+    follows: URIRef
     host: URIRef
     incorporatedInto: URIRef
     invitedCountQualifier: URIRef
+    invitedCountry: URIRef
     member: URIRef
     organisationKind: URIRef
+    organisingSupporter: URIRef
     participantCountQualifier: URIRef
     participantCountry: URIRef
+    participantPlace: URIRef
     partner: URIRef
     produced: URIRef
+    reasonNotCarriedOut: URIRef
     resultingDocument: URIRef
+    secondaryPopulation: URIRef
     status: URIRef
     supplementTo: URIRef
     supporter: URIRef
@@ -129,6 +137,8 @@ PREFIXES: dict[str, str] = {
     "topic": f"{LMID}topic/",
     "region": f"{LMID}region/",
     "qual": f"{LMID}qualifier/",
+    "reason": f"{LMID}reason/",
+    "role": f"{LMID}role/",
 }
 
 

@@ -27,6 +27,7 @@ __all__ = [
     "RDFParseError",
     "ValidationReport",
     "ValidationResult",
+    "check_graph",
     "curated_files",
     "ontology_graph",
     "shapes_graph",
@@ -213,10 +214,44 @@ def validate_graph(data: Graph, *, files: dict[str, str] | None = None) -> Valid
     return ValidationReport(conforms=bool(conforms), results=tuple(sorted(results, key=ValidationResult.sort_key)))
 
 
-def validate_files(paths: list[Path]) -> ValidationReport:
-    """Parse Turtle files, merge them and validate the whole.
+def check_graph(data: Graph, *, files: dict[str, str] | None = None) -> tuple[ValidationResult, ...]:
+    """Run the data-quality checks (``sparql/checks/*-violation.rq``) on ``data`` with the ontology mixed in.
+
+    :param data: the graph to check; it is not changed.
+    :param files: maps a subject's IRI to the file it comes from, reported as :attr:`ValidationResult.file`.
+    :returns: one result per row a check returns, its source the check's file, in a stable order.
+
+    >>> from rdflib import Graph
+    >>> bad = Graph().parse(format="turtle", data='''
+    ...     @prefix lm: <https://w3id.org/lemap/ontology#> .
+    ...     <https://w3id.org/lemap/id/activity/x> a lm:Activity .''')
+    >>> sorted({r.source_shape.rsplit("/", 1)[1] for r in check_graph(bad)})
+    ['activity-without-evidence-violation.rq', 'status-not-in-scheme-violation.rq', 'unlabelled-entity-violation.rq']
+    """
+    import pyoxigraph as ox  # only the checks need a SPARQL store
+
+    from lemap_graph.queries import load_checks
+
+    mixed = _copy(data)
+    mixed += _ontology()[0]
+    store = ox.Store()
+    store.load(mixed.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES)
+    results = []
+    for check in load_checks():
+        source = f"lemap_graph/sparql/checks/{check.name}.rq"
+        for row in store.query(check.text):
+            subject = row["subject"].value
+            message = row["message"].value if row["message"] is not None else check.summary
+            results.append(ValidationResult(subject, source, None, None, message, "Violation", (files or {}).get(subject)))
+    return tuple(sorted(results, key=ValidationResult.sort_key))
+
+
+def validate_files(paths: list[Path], *, checks: bool | None = None) -> ValidationReport:
+    """Parse Turtle files, merge them and validate the whole: the shapes, and the data-quality checks.
 
     :param paths: the Turtle files, e.g. :func:`curated_files`.
+    :param checks: whether to run :func:`check_graph` too; by default only when ``paths`` are the
+        curated files, since the checks look at the whole graph (an IRI a file uses but another defines).
     :returns: a :class:`ValidationReport`; each result names the file its focus node was typed in.
     :raises RDFParseError: when a file does not parse, with its line and column.
 
@@ -236,7 +271,14 @@ def validate_files(paths: list[Path]) -> ValidationReport:
         for subject, file in _typed_subjects(part, _display(Path(path))).items():
             files.setdefault(subject, file)
         merged += part
-    return validate_graph(merged, files=files)
+    report = validate_graph(merged, files=files)
+    if checks is None:
+        checks = sorted(Path(p).resolve() for p in paths) == [p.resolve() for p in curated_files()]
+    if not checks:
+        return report
+    found = check_graph(merged, files=files)
+    results = tuple(sorted((*report.results, *found), key=ValidationResult.sort_key))
+    return ValidationReport(conforms=report.conforms and not found, results=results)
 
 
 # --- helpers ---------------------------------------------------------------------------------

@@ -126,3 +126,25 @@ def test_curated_files_are_the_sorted_data_files():
     files = curated_files()
     assert files == sorted(files) and all(p.suffix == ".ttl" and p.parent.name == "triples" for p in files)
     assert curated_files(HERE.parent) == files
+
+
+def test_curated_validation_runs_the_data_quality_checks(tmp_path: Path):
+    """``lemap validate`` on the curated data reports the checks too; each check's rows become results."""
+    files = curated_files()
+    assert validate_files(files).conforms
+    bad = write(tmp_path, "zz-bad.ttl", PREFIXES + """
+act:zz-unstructured a lm:Activity ;
+    skos:prefLabel "A training"@en ;
+    <https://schema.org/description> "Held in 2019 for 40 police officers."@en .
+""")
+    report = validate_files([*files, bad], checks=True)
+    checks = {r.source_shape for r in report.results if r.focus_node == ACT + "zz-unstructured" and r.source_shape.endswith(".rq")}
+    assert "lemap_graph/sparql/checks/unstructured-figure-violation.rq" in checks
+    assert "lemap_graph/sparql/checks/activity-without-evidence-violation.rq" in checks
+    assert not report.conforms
+    assert all(r.file == str(bad) for r in report.results if r.focus_node == ACT + "zz-unstructured")
+
+
+def test_checks_run_by_default_only_on_the_whole_curated_data(tmp_path: Path):
+    broken = write(tmp_path, "broken.ttl", BROKEN_ACTIVITY)
+    assert not any(r.source_shape.endswith(".rq") for r in validate_files([COMMON, broken]).results)
