@@ -101,6 +101,11 @@ def bind_values(text: str, bindings: Mapping[str, ox.NamedNode | ox.Literal] | N
     return "".join(out)
 
 
+def _without_metadata(text: str) -> str:
+    """The query without a named query's ``#+`` metadata lines (comments a program does not need)."""
+    return "".join(line for line in text.splitlines(keepends=True) if not line.lstrip().startswith("#+"))
+
+
 def _written(variable: str, value: str, clause: str) -> str:
     if clause == "select-top":
         return f"({value} AS {variable})"
@@ -126,7 +131,7 @@ def snippets(
     >>> [s.label for s in snippets("SELECT * {}", "http://x/sparql", api_url="http://x/q/countries.csv")][:2]
     ['curl', 'curl (named-query API)']
     """
-    query = bind_values(text, bindings).strip("\n") + "\n"
+    query = bind_values(_without_metadata(text), bindings).strip("\n") + "\n"
     graph = query_kind(query) == "graph"
     found = [_curl(query, endpoint, graph)]
     if api_url:

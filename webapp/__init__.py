@@ -23,6 +23,7 @@ BLUEPRINTS: tuple[str, ...] = (
     "webapp.network",
     "webapp.linked_data",
     "webapp.dashboard",
+    "webapp.snippets",
 )
 
 
