@@ -21,6 +21,7 @@ SPARQL
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from typing import Mapping
@@ -277,11 +278,11 @@ def _python_string(text: str) -> str:
     """A raw triple-quoted string when the text allows it (regexes stay readable), else an escaped literal.
 
     >>> _python_string("a\\\\p{L}\\n")[:7], _python_string("one line")
-    ('r\"\"\"a\\\\p', "'one line'")
+    ('r\"\"\"a\\\\p', '"one line"')
     """
     if "\n" in text and '"""' not in text and not text.endswith(("\\", '"')) and "\r" not in text:
         return 'r"""' + text + '"""'
-    return repr(text)
+    return json.dumps(text, ensure_ascii=False)  # a JSON string is a Python string literal too
 
 
 def _r_string(text: str) -> str:
