@@ -94,7 +94,10 @@ def bind_values(text: str, bindings: Mapping[str, ox.NamedNode | ox.Literal] | N
             braces += step if token.text in "{}" else 0
             parens += step if token.text in "()" else 0
         if token.kind == "var" and token.text[1:] in bindings and previous != "AS":
-            out.append(_written(token.text, str(bindings[token.text[1:]]), clause if parens == 0 else ""))
+            written = _written(token.text, str(bindings[token.text[1:]]), clause if parens == 0 else "")
+            if not written and out and out[-1].isspace():
+                out.pop()  # a sub-select's dropped variable takes its space along
+            out.append(written)
         else:
             out.append(token.text)
         if token.kind not in ("ws", "comment"):
@@ -286,7 +289,9 @@ def _python_string(text: str) -> str:
 
 
 def _r_string(text: str) -> str:
-    """An R 4.0 raw string ``r"---(…)---"`` with enough dashes that the text cannot close it."""
+    """A plain R string for a simple line, else an R 4.0 raw string ``r"-(…)-"`` the text cannot close."""
+    if not re.search(r'["\\\n\r]', text):
+        return f'"{text}"'
     dashes = ""
     while f"){dashes}\"" in text:
         dashes += "-"

@@ -72,7 +72,8 @@ def test_javascript_strings_are_exact() -> None:
 
 
 def test_r_raw_strings_cannot_be_closed_by_the_query() -> None:
-    assert _r_string("a)b") == 'r"(a)b)"'
+    assert _r_string("http://h/sparql") == '"http://h/sparql"'
+    assert _r_string("a)b\n") == 'r"(a)b\n)"'
     assert _r_string('x)"y') == 'r"-(x)"y)-"'
     assert _r_string('x)"y)-"z') == 'r"--(x)"y)-"z)--"'
 
