@@ -118,3 +118,28 @@ def test_workbench_code_button_shows_the_current_query(page, curated_live) -> No
     dialog.locator(".code-dialog__close").click()
     assert not dialog.is_visible()
     assert page.console_errors == []
+
+
+def test_markup_in_partner_data_is_drawn_as_text(page, live_server_factory) -> None:
+    import pyoxigraph as ox
+
+    from browser import web_sources
+    from lemap_graph.store import build_store
+
+    store = ox.Store()
+    build_store(store, web_sources())
+    live = live_server_factory(store, {"LEMAP_WORKERS": 1})
+    hostile = '<img src=x onerror="document.title=1">kind'
+    kind, activity = "<https://w3id.org/lemap/id/activity-kind/partner-kind>", "<https://w3id.org/lemap/id/activity/partner-1>"
+    ntriples = (
+        f'{kind} <http://www.w3.org/2004/02/skos/core#prefLabel> "{hostile.replace(chr(34), chr(92) + chr(34))}"@en .\n'
+        f"{activity} <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <https://w3id.org/lemap/ontology#Activity> .\n"
+        f"{activity} <https://w3id.org/lemap/ontology#activityKind> {kind} .\n"
+        f"{activity} <https://w3id.org/lemap/ontology#status> <https://w3id.org/lemap/id/status/done> .\n"
+    ).encode()
+    live.app.extensions["lemap"].engine.write_graph("https://w3id.org/lemap/graph/partner-test", ntriples)
+    page.goto(live.url + "/dashboard")
+    page.wait_for_selector("#chart-by-kind[data-drawn=true]")
+    assert hostile in svg_texts(page, "by-kind")
+    assert page.locator("#by-kind img").count() == 0 and page.title() != "1"
+    assert page.console_errors == []
