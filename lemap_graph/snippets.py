@@ -28,7 +28,7 @@ from typing import Mapping
 
 import pyoxigraph as ox
 
-from .engine import QUERY_FORMS, tokenize
+from .engine import tokenize
 
 __all__ = ["Snippet", "bind_values", "query_kind", "snippets"]
 
@@ -37,6 +37,8 @@ SPARQL_JSON = "application/sparql-results+json"
 CSV = "text/csv"
 TURTLE = "text/turtle"
 
+#: What each query form answers: a table (SELECT, ASK) or a graph (CONSTRUCT, DESCRIBE).
+QUERY_FORMS = {"SELECT": "results", "ASK": "results", "CONSTRUCT": "graph", "DESCRIBE": "graph"}
 # Keywords that end a SELECT projection or a GROUP BY / ORDER BY list.
 _CLAUSE_ENDS = frozenset({"WHERE", "FROM", "HAVING", "LIMIT", "OFFSET", "VALUES", "GROUP", "ORDER"})
 

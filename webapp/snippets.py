@@ -12,12 +12,14 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
+import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
 
 from lemap_graph import queries
+from lemap_graph.engine import QueryError
 from lemap_graph.snippets import bind_values, snippets
 
-from .workbench import QueryFailed, bind_named, sparql_url
+from .workbench import QueryFailed, sparql_url
 
 bp = Blueprint("snippets", __name__)
 
@@ -38,6 +40,34 @@ def _template_helpers() -> dict[str, Any]:
 def endpoint_url() -> str:
     """The SPARQL endpoint's absolute URL, as a program outside the browser must call it."""
     return request.host_url.rstrip("/") + sparql_url()
+
+
+def bind_named(query: queries.NamedQuery, args: dict[str, str]) -> dict[str, Any]:
+    """``args`` as the terms ``/q/<name>`` binds: :func:`lemap_graph.queries.bind`, countries looked up by the engine.
+
+    :raises QueryFailed: 400 for a bad, unknown or missing parameter (the page's own message).
+    """
+    try:
+        values = {k: _country(v) if getattr(query.param(k), "type", "") == "country" else v for k, v in args.items()}
+        # Every country is an <IRI> by now, which bind takes as it is: the empty store is never asked.
+        return queries.bind(query, values, ox.Store())
+    except ValueError as e:
+        raise QueryFailed(400, str(e)) from None
+
+
+def _country(value: str) -> str:
+    """A country parameter's value as ``<IRI>``, looked up by code or name as :func:`queries.resolve_country` does."""
+    if isinstance(queries.to_term(value), ox.NamedNode):
+        return value
+    key = value.strip().zfill(3) if value.strip().isdigit() else value.strip()
+    try:
+        rows = current_app.extensions["lemap"].engine.query(queries.COUNTRY_LOOKUP, substitutions={"_key": ox.Literal(key)}).rows
+    except QueryError as e:
+        raise ValueError(f"the country {value!r} could not be looked up: {e.message}") from None
+    found = sorted({row[0].value for row in rows})
+    if len(found) > 1:
+        raise ValueError(f"{value!r} names {len(found)} countries: {', '.join(found)}")
+    return f"<{found[0]}>" if found else value  # none: bind says which value names no country
 
 
 def named_code(query: queries.NamedQuery, args: dict[str, str]) -> dict[str, Any]:

@@ -87,23 +87,15 @@ def _store() -> ox.Store:
     return current_app.extensions["lemap"].store
 
 
-def bind_named(query: queries.NamedQuery, args: dict[str, str]) -> dict[str, Any]:
-    """``args`` as the terms the engine binds to ``query``'s parameters (the code snippets write in the same).
-
-    :raises QueryFailed: 400 for a bad or missing parameter.
-    """
-    try:
-        return queries.bind(query, args, _store())
-    except ValueError as e:
-        raise QueryFailed(400, str(e)) from None
-
-
 def run_named(query: queries.NamedQuery, args: dict[str, str]) -> QueryResult:
     """Bind ``args`` to ``query``'s parameters and run it through the engine.
 
     :raises QueryFailed: 400 for a bad or missing parameter, else the engine's status and message.
     """
-    substitutions = bind_named(query, args)
+    try:
+        substitutions = queries.bind(query, args, _store())
+    except ValueError as e:
+        raise QueryFailed(400, str(e)) from None
     try:
         return _engine().query(query.text, substitutions=substitutions)
     except QueryError as e:
