@@ -22,6 +22,8 @@ BLUEPRINTS: tuple[str, ...] = (
     "webapp.adoption",
     "webapp.network",
     "webapp.linked_data",
+    "webapp.search",
+    "webapp.reconcile",
 )
 
 

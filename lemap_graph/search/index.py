@@ -56,7 +56,7 @@ CREATE VIRTUAL TABLE word_grams USING fts5 (text, tokenize = 'trigram');
 
 @dataclass(frozen=True)
 class Entity:
-    """An indexed entity: its IRI, kind (the path segment after /id/), display label, description, types."""
+    """An indexed entity: IRI, kind (the path segment after /id/), label, description, types, countries (IRI, label)."""
 
     key: int
     iri: str
@@ -64,6 +64,7 @@ class Entity:
     label: str
     description: str
     types: tuple[str, ...]
+    countries: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -125,7 +126,8 @@ class SearchIndex:
     def _add_entity(self, key: int, record: EntityRecord) -> None:
         label = _display_label(record)
         kind = record.iri[len(self.base):].split("/", 1)[0] if record.iri.startswith(self.base) else ""
-        entity = Entity(key, record.iri, kind, label, _description(record, self.types), _closure(record.types, self.types))
+        description, types = _description(record, self.types), _closure(record.types, self.types)
+        entity = Entity(key, record.iri, kind, label, description, types, record.countries)
         self._entities[key], self._by_iri[record.iri] = entity, key
         self._db.execute("INSERT INTO entity VALUES (?, ?, ?, ?, ?)", (key, record.iri, kind, label, entity.description))
         self._db.executemany("INSERT INTO entity_type VALUES (?, ?)", [(key, t) for t in entity.types])

@@ -85,7 +85,7 @@ def score_name(query: str, name: NameRow) -> NameScore:
     sounds = fuzz.ratio(qs, name.skeleton) if len(qs) >= 4 and len(name.skeleton) >= 4 else 0.0
     # Names lemap composed ("MoI Ukraine") stand for the whole name only, never for a part of it.
     found = 0.0 if name.derived else words_found(qf, name.folded)
-    score = max(ratio, 0.98 * order, 0.97 * sounds if ratio >= 60 else 0.0, 0.55 * found + 0.45 * ratio)
+    score = max(ratio, 0.98 * order, 0.97 * sounds if ratio >= 60 and sounds >= 85 else 0.0, 0.55 * found + 0.45 * ratio)
     near = ratio >= 90 or order >= 95 or (sounds == 100 and ratio >= 70)
     if name.derived:
         score *= 0.97
