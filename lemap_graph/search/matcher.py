@@ -158,6 +158,19 @@ def decide(ordered: list[Candidate]) -> list[Candidate]:
     return ordered
 
 
+def prefix_closeness(prefix: str, name: NameRow) -> float:
+    """How close ``prefix`` is to the start of ``name`` (0–100), letters or transliteration skeleton.
+
+    >>> from lemap_graph.search.index import NameRow
+    >>> prefix_closeness("Kirgiz", NameRow(1, "Kyrgyzstan", "p", "kyrgyzstan", "krgstn", False))
+    95.0
+    """
+    folded, skel = fold(prefix), skeleton(prefix)
+    letters = fuzz.ratio(folded, name.folded[: len(folded)])
+    sounds = fuzz.ratio(skel, name.skeleton[: len(skel)]) if len(skel) >= 3 else 0.0
+    return round(max(letters, 0.95 * sounds), 1)
+
+
 def suggest(index: SearchIndex, prefix: str, *, types: Iterable[str] = (), limit: int = 10) -> list[Candidate]:
     """Entities for a name being typed: names starting with ``prefix`` first, then the closest others.
 
@@ -178,6 +191,11 @@ def suggest(index: SearchIndex, prefix: str, *, types: Iterable[str] = (), limit
         score = 100.0 - len(row.folded) / 10 if row.folded.startswith(folded) else 90.0 - len(row.folded) / 10
         if row.entity not in starts or score > starts[row.entity].score:
             starts[row.entity] = Candidate(index.entity(row.entity), round(max(score, 51.0), 1), row.text, row.property, False)
+    if len(starts) < limit:
+        for row in index.similar(prefix, 200):
+            close = prefix_closeness(prefix, row)
+            if close >= 75 and row.entity not in starts and (allowed is None or row.entity in allowed):
+                starts[row.entity] = Candidate(index.entity(row.entity), round(close * 0.85, 1), row.text, row.property, False)
     found = sorted(starts.values(), key=lambda c: (-c.score, c.entity.label.casefold()))
     if len(found) < limit:
         seen = {c.entity.key for c in found}
