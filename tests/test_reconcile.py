@@ -86,7 +86,8 @@ def test_manifest_is_schema_valid_and_offers_every_service(curated_client) -> No
 def test_manifest_view_and_preview_urls_resolve_for_a_candidate(curated_client) -> None:
     manifest = curated_client.get("/reconcile").get_json()
     candidate = best(curated_client, "Kiev")
-    view = manifest["view"]["url"].replace("{{id}}", candidate["id"]).removeprefix("http://localhost")
+    # Clients percent-encode the id as a URI component (the specification says so): country%2FUKR.
+    view = manifest["view"]["url"].replace("{{id}}", quote(candidate["id"], safe="")).removeprefix("http://localhost")
     assert curated_client.get(view, headers={"Accept": "text/html"}).status_code == 200
     preview = manifest["preview"]["url"].replace("{{id}}", quote(candidate["id"], safe="")).removeprefix("http://localhost")
     page = curated_client.get(preview)
