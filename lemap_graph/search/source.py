@@ -63,7 +63,7 @@ def read_pages(run: Runner, name: str, key: str, substitutions: dict[str, ox.Lit
     next page, which starts after the IRI before it.
 
     :param run: ``engine.query``.
-    :param name: a named query with an ``_after`` parameter that keeps rows whose ``key`` sorts after it.
+    :param name: a named query whose ``_after`` parameter keeps the rows whose ``key`` sorts after it.
     :param key: the column the query sorts by.
     :param substitutions: the query's other parameters.
     """
@@ -90,7 +90,7 @@ def read_corpus(run: Runner, base: str) -> Corpus:
     :param run: ``engine.query``.
     :param base: the entity namespace (``LEMAP_BASE_IRI`` + ``id/``).
     """
-    scope = {"_base": ox.Literal(base)}
+    scope = {"_ns": ox.Literal(base)}
     names: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for row in read_pages(run, "search-names", "entity", scope):
         names[row["entity"]].append((row["property"], row["name"]))

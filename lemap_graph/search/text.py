@@ -31,9 +31,10 @@ def fold(text: str) -> str:
     >>> fold("Côte d'Ivoire"), fold("HIV/AIDS")
     ('cote d ivoire', 'hiv aids')
     """
-    decomposed = unicodedata.normalize("NFKD", text)
-    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return _NOT_WORD.sub(" ", bare.casefold()).strip()
+    if not text.isascii():  # most names are ASCII: skip the per-character pass for them
+        decomposed = unicodedata.normalize("NFKD", text)
+        text = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return _NOT_WORD.sub(" ", text.casefold()).strip()
 
 
 def words(text: str) -> list[str]:
