@@ -203,6 +203,13 @@ def test_property_conditions_choose_between_namesakes(curated_client) -> None:
         ('{"q0": {"query": "Kiev", "type": "lm:Nothing"}}', 400, "q0.type"),
         ('{"q0": {"query": "Kiev", "properties": [{"pid": "lm:shoeSize", "v": 42}]}}', 400, "q0.properties[0].pid"),
         ('{"q0": {"query": "' + "x" * 300 + '"}}', 400, "q0.query"),
+        ('{"q0": {"query": "Kiev", "limit": NaN}}', 400, "q0.limit"),
+        ('{"q0": {"query": "Kiev", "limit": Infinity}}', 400, "q0.limit"),
+        ('{"q0": {"query": "Kiev", "type": {"id": "lm:Country"}}}', 400, "q0.type"),
+        ('{"q0": {"query": "Kiev", "type": [1, 2]}}', 400, "q0.type"),
+        ('{"q0": {"query": ["Kiev"]}}', 400, "q0.query"),
+        ('{"q0": {"query": "Kiev", "properties": {"pid": "lm:country"}}}', 400, "q0.properties"),
+        ('{"q0": {"query": "Kiev", "properties": [{"pid": 5, "v": "x"}]}}', 400, "q0.properties[0].pid"),
         (json.dumps({f"q{i}": {"query": "Kiev"} for i in range(101)}), 413, "at most 100"),
     ],
 )
@@ -255,3 +262,16 @@ def test_bad_suggest_parameters(curated_client) -> None:
     assert curated_client.get("/reconcile/suggest/entity?prefix=k&cursor=-1").status_code == 400
     assert curated_client.get("/reconcile/suggest/entity?prefix=k&type=lm:Nothing").status_code == 400
     assert curated_client.get("/reconcile/suggest/entity?prefix=" + "k" * 300).status_code == 400
+
+
+def test_odd_but_valid_values_are_answered(curated_client) -> None:
+    batch = {
+        "q0": {"query": "Ukraine", "limit": 2.7},
+        "q1": {"query": "MoI", "properties": [{"pid": "lm:country", "v": [{"id": "country/KGZ"}, 5, True, {"id": "nowhere", "name": "x"}]}]},
+        "q2": {"query": "ñ😀 <script>", "type": []},
+        "q3": {"properties": [{"pid": "lm:country", "v": "UKR"}]},
+    }
+    answer = reconcile(curated_client, batch)
+    assert len(answer["q0"]["result"]) == 2
+    assert answer["q1"]["result"][0]["id"] == "organisation/kgz-moi"
+    assert answer["q3"]["result"] == []

@@ -16,6 +16,7 @@ Every answer allows any origin (CORS), as the specification requires.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import replace
 from typing import Any, Iterable
 
@@ -133,7 +134,7 @@ def _checked(key: str, q: Any) -> dict[str, Any]:
     if not isinstance(text, str) or len(text) > MAX_QUERY:
         raise BadReconcile(400, f"{key}.query: a string of at most {MAX_QUERY} characters")
     limit = q.get("limit", DEFAULT_LIMIT)
-    if isinstance(limit, bool) or not isinstance(limit, (int, float)) or limit < 1:
+    if isinstance(limit, bool) or not isinstance(limit, (int, float)) or not math.isfinite(limit) or limit < 1:
         raise BadReconcile(400, f"{key}.limit: a positive number, got {limit!r}")
     properties = q.get("properties", [])
     if not isinstance(properties, list) or not all(isinstance(p, dict) and "pid" in p and "v" in p for p in properties):
