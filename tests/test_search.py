@@ -189,12 +189,16 @@ def partner_app(curated_store):
 
 def test_a_partner_import_is_found_by_the_next_search(partner_app) -> None:
     client = partner_app.test_client()
+    service, engine = partner_app.extensions["search"], partner_app.extensions["lemap"].engine
+    before = service.index(engine)
+    assert service.index(engine) is before, "one index per data version, not one per request"
     assert "organisation/odesa-hrn" not in hits(search_json(client, "Odesa Harm Reduction Network"))
     ntriples = (
         f'<{BASE}organisation/odesa-hrn> <http://www.w3.org/2004/02/skos/core#prefLabel> "Odesa Harm Reduction Network <script>x</script>"@en .\n'
         f'<{BASE}organisation/odesa-hrn> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <http://www.w3.org/ns/org#FormalOrganization> .\n'
     ).encode()
     partner_app.extensions["lemap"].engine.write_graph("https://w3id.org/lemap/graph/partner/p/d", ntriples)
+    assert service.index(engine) is not before, "the import changed the data version"
     found = hits(search_json(client, "Odessa harm reduction network"))
     assert "organisation/odesa-hrn" in found
     html = client.get("/search?q=Odesa+Harm+Reduction", headers={"Accept": "text/html"}).get_data(as_text=True)
