@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import replace
-from typing import Any, Iterable
+from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 
@@ -310,7 +310,3 @@ def suggest_property() -> Response:
     found = [(pid, n, d) for pid, (n, d) in PROPERTIES.items() if wanted in fold(n) or wanted in fold(pid)]
     return jsonify(result=[{"id": pid, "name": n, "description": d} for pid, n, d in found[cursor:]])
 
-
-def suggested_types(index: SearchIndex) -> Iterable[str]:
-    """The class IRIs that have entities (for the README and tests)."""
-    return sorted(t for t, n in index.type_counts().items() if n)

@@ -75,11 +75,3 @@ def trigrams(text: str) -> list[str]:
     seen = dict.fromkeys(folded[i : i + 3] for i in range(len(folded) - 2))
     return [g for g in seen if g.strip() and " " not in g.strip()]
 
-
-def acronym(text: str) -> str:
-    """The initials of a name's capitalised words (``Ministry of Interior`` → ``mi``), folded.
-
-    >>> acronym("Ministry of Health of Belarus")
-    'mhb'
-    """
-    return "".join(w[0] for w in re.findall(r"\w+", text) if w[0].isupper()).casefold()
