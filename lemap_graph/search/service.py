@@ -2,7 +2,7 @@
 
 ``engine.version`` changes whenever the engine takes new data (a rebuild, a partner import); the
 first request after that builds a new index from the engine's named queries while the others
-wait, and the old index is freed. Building reads the data once; answering never reads it.
+wait, and the old index is freed once no request reads it. Building reads the data once; answering never reads it.
 
 >>> import pyoxigraph as ox
 >>> from lemap_graph.engine import LocalEngine, Limits
@@ -48,8 +48,7 @@ class SearchService:
             if self._index is None or self._version != version:
                 started = time.perf_counter()
                 fresh = SearchIndex.build(read_corpus(engine.query, self.base), self.base)
-                old, self._index, self._version = self._index, fresh, version
-                if old is not None:
-                    old.close()
+                # The old index is not closed: a request may still be reading it; it is freed with its last reader.
+                self._index, self._version = fresh, version
                 log.info("search index for data version %s: %d entities in %.2f s", version, len(fresh), time.perf_counter() - started)
             return self._index
