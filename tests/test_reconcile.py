@@ -275,3 +275,18 @@ def test_odd_but_valid_values_are_answered(curated_client) -> None:
     assert len(answer["q0"]["result"]) == 2
     assert answer["q1"]["result"][0]["id"] == "organisation/kgz-moi"
     assert answer["q3"]["result"] == []
+
+
+@pytest.mark.parametrize(
+    ("query", "type_", "expected"),
+    [
+        ("Training Manual", "Document", "document/training-manual"),
+        ("Soligorsk pilot referral scheme", "Activity", "activity/blr-2017-soligorsk-referral-scheme"),
+        ("Afghanistan translated", "lm:ManualAdoption", "adoption/afg-translated"),
+        ("Salihorsk", "schema:City", "place/soligorsk"),
+        ("people who use drugs", "skos:Concept", "key-population/pwud"),
+    ],
+)
+def test_every_kind_of_entity_can_be_reconciled_by_its_type(curated_client, query: str, type_: str, expected: str) -> None:
+    result = reconcile(curated_client, {"q0": {"query": query, "type": type_, "limit": 3}})["q0"]["result"]
+    assert result[0]["id"] == expected
