@@ -117,6 +117,7 @@ def parameter_values(probes: Probes) -> dict[tuple[str, str], ox.NamedNode | ox.
         ("*", "_name"): ox.Literal(probes.name),
         ("*", "_ns"): ox.Literal(P["lmid"]),
         ("*", "_prefix"): ox.Literal(P["orgn"]),
+        ("*", "_after"): ox.Literal(""),  # the search-* queries' paging key: "" reads the first page
         ("*", "_iri"): ox.NamedNode(probes.activity),
         ("entity-incoming", "_iri"): country,
         ("entity-incoming-counts", "_iri"): country,

@@ -24,6 +24,8 @@ BLUEPRINTS: tuple[str, ...] = (
     "webapp.linked_data",
     "webapp.dashboard",
     "webapp.snippets",
+    "webapp.search",
+    "webapp.reconcile",
 )
 
 
