@@ -1,0 +1,471 @@
+"""The remote engine: lemap's engine interface over any SPARQL 1.1 server (Virtuoso, Oxigraph, Fuseki, QLever…).
+
+The same rules as the embedded engine hold: the guard runs before anything is sent, the client
+enforces the time limit (and passes it on where the server has a setting), the row cap and the
+answer formats are the embedded engine's own (:func:`_capped`, :func:`_serialize`), and every
+failure is a :class:`QueryError`. Queries see the union of lemap's graphs (those under
+:data:`GRAPH_BASE`) as their default graph: when a query names no dataset, the graphs are sent as
+``default-graph-uri`` / ``named-graph-uri``, so the server's own graphs (Virtuoso's system graphs)
+never leak in. Writes are one SPARQL Update request each, which both Virtuoso and Oxigraph run
+as one transaction; each also stamps a revision in :data:`REVISION_GRAPH` so every replica's
+:attr:`RemoteEngine.version` changes when any of them writes. See ``docs/deployment.md``.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from typing import Any, Callable, Iterable, Mapping
+
+import pyoxigraph as ox
+
+from ..store import GRAPH_BASE, META_GRAPH, BuildReport, Source, _meta_quads, _sha256, default_sources, parse_source
+from .base import Answer, EngineResult, SparqlEngine, _node
+from .binding import substitute
+from .client import HttpClient, Reply
+from .errors import QueryError, QueryTimeout
+from .guard import QueryPlan, check_query
+from .limits import Limits
+from .negotiation import negotiate, not_acceptable
+from .worker import _capped, _serialize
+
+#: The graph holding the revision stamp; outside :data:`GRAPH_BASE`, so queries never see it.
+REVISION_GRAPH = "https://w3id.org/lemap/revision"
+_VERSION_INFO = "http://www.w3.org/2002/07/owl#versionInfo"
+_JSON = "application/sparql-results+json"
+_NTRIPLES = "application/n-triples"
+_FORM = "application/x-www-form-urlencoded"
+_SPARQL_ACCEPT = {"results": _JSON, "graph": _NTRIPLES, None: f"{_JSON}, {_NTRIPLES};q=0.9"}
+
+
+class RemoteEngine(SparqlEngine):
+    """Answers through a SPARQL 1.1 server; writes through its update endpoint.
+
+    :param query_endpoint: the server's SPARQL query URL (Virtuoso ``…/sparql``, Oxigraph ``…/query``).
+    :param update_endpoint: its SPARQL Update URL (Virtuoso: the same ``…/sparql``; Oxigraph ``…/update``);
+        without one the engine is read-only and writes answer 405.
+    :param store_endpoint: its Graph Store Protocol URL (Oxigraph ``…/store``, Virtuoso ``…/sparql-graph-crud``),
+        used to read whole graphs for dumps; without one dumps use CONSTRUCT.
+    :param limits: time, size and row limits (``workers`` and ``worker_memory_mb`` do not apply).
+    :param refresh_seconds: how long the graph list and the revision stamp are trusted before asking again.
+    :param connect_timeout: seconds to wait for a connection (504 after).
+    :param write_timeout: seconds a write or a dump may take (they are not capped by the query timeout).
+
+    >>> engine = RemoteEngine("http://127.0.0.1:9/sparql", limits=Limits(timeout=2))
+    >>> engine.query("ASK {}")
+    Traceback (most recent call last):
+    ...
+    lemap_graph.engine.errors.QueryError: 502: the SPARQL server at 127.0.0.1:9 cannot be reached: Connection refused
+    """
+
+    def __init__(self, query_endpoint: str, *, update_endpoint: str | None = None, store_endpoint: str | None = None,
+                 limits: Limits | None = None, refresh_seconds: float = 5.0, connect_timeout: float = 5.0,
+                 write_timeout: float = 300.0):
+        self.query_endpoint, self.update_endpoint, self.store_endpoint = query_endpoint, update_endpoint, store_endpoint
+        self.limits = limits or Limits()
+        self.refresh_seconds, self.write_timeout = refresh_seconds, write_timeout
+        self.http = HttpClient(connect_timeout)
+        self._lock = threading.Lock()
+        self._graphs: frozenset[str] | None = None
+        self._revision: str | None = None
+        self._checked = float("-inf")
+        self._generation = 0
+        self._server: str | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Mapping[str, Any]) -> "RemoteEngine":
+        """An engine for ``LEMAP_SPARQL_ENDPOINT`` (and ``LEMAP_UPDATE_ENDPOINT``, ``LEMAP_STORE_ENDPOINT``).
+
+        >>> RemoteEngine.from_settings({"LEMAP_SPARQL_ENDPOINT": "http://db:8890/sparql", "LEMAP_MAX_ROWS": 5}).limits.max_rows
+        5
+        """
+        endpoint = settings.get("LEMAP_SPARQL_ENDPOINT")
+        if not endpoint:
+            raise ValueError("LEMAP_SPARQL_ENDPOINT is not set: there is no SPARQL server to use")
+        return cls(endpoint, update_endpoint=settings.get("LEMAP_UPDATE_ENDPOINT") or None,
+                   store_endpoint=settings.get("LEMAP_STORE_ENDPOINT") or None, limits=Limits.from_settings(settings))
+
+    # -- the server ------------------------------------------------------------------------------
+
+    @property
+    def server(self) -> str:
+        """The server's ``Server`` header (``Virtuoso/07.20…``, ``Oxigraph/0.5…``), learnt from its first answer."""
+        if self._server is None:
+            self._fetch("ASK {}", (), "results", self.limits.timeout).body.read()
+        return self._server or ""
+
+    def _time_parameters(self) -> list[tuple[str, str]]:
+        # Virtuoso stops a query at its ``timeout`` (ms) and says so; Oxigraph has only its --timeout-s.
+        if self.server.startswith("Virtuoso"):
+            return [("timeout", str(int(self.limits.timeout * 1000)))]
+        return []
+
+    def start(self) -> None:
+        """Check the server answers and learn its graphs, so the first query does not wait for it."""
+        self._refresh(force=True)
+
+    def close(self) -> None:
+        """Close this thread's connections (other threads' close when the threads end)."""
+        for url in (self.query_endpoint, self.update_endpoint, self.store_endpoint):
+            if url:
+                self.http.forget(url)
+
+    # -- data about the data -----------------------------------------------------------------------
+
+    def graphs(self) -> frozenset[str]:
+        """lemap's named graphs on the server (those under ``GRAPH_BASE``), asked again every few seconds."""
+        self._refresh()
+        return self._graphs or frozenset()
+
+    @property
+    def version(self) -> int:
+        """A number that changes after this engine's writes and, within ``refresh_seconds``, after anyone's."""
+        self._refresh()
+        return self._generation
+
+    def _refresh(self, force: bool = False) -> None:
+        if not force and time.monotonic() - self._checked < self.refresh_seconds:
+            return
+        with self._lock:
+            if not force and time.monotonic() - self._checked < self.refresh_seconds:
+                return
+            revision = self._read_revision()
+            graphs = self._read_graphs()
+            if (revision, graphs) != (self._revision, self._graphs) and self._graphs is not None:
+                self._generation += 1
+            self._revision, self._graphs, self._checked = revision, graphs, time.monotonic()
+
+    def _read_revision(self) -> str | None:
+        text = f"SELECT ?v WHERE {{ GRAPH <{REVISION_GRAPH}> {{ <{META_GRAPH.value}> <{_VERSION_INFO}> ?v }} }}"
+        rows = self._select(text, ())
+        return min((r[0].value for r in rows if r[0] is not None), default=None)
+
+    def _read_graphs(self) -> frozenset[str]:
+        text = ("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } "
+                f'FILTER(STRSTARTS(STR(?g), "{GRAPH_BASE}")) }}')
+        return frozenset(r[0].value for r in self._select(text, ()) if isinstance(r[0], ox.NamedNode))
+
+    def _select(self, text: str, dataset, seconds: float | None = None):
+        """All rows (or the boolean) of a query of our own, whose answer is known to be small."""
+        def finish(answer):
+            return bool(answer) if isinstance(answer, ox.QueryBoolean) else [tuple(s) for s in answer]
+
+        return self._answered(text, QueryPlan("SELECT"), dataset, finish, seconds)
+
+    # -- queries -------------------------------------------------------------------------------
+
+    def _dataset(self, plan: QueryPlan, default_graphs, named_graphs) -> list[tuple[str, str]]:
+        """Protocol dataset parameters: the caller's, none when the query has FROM, else lemap's graphs."""
+        if default_graphs is not None or named_graphs is not None:
+            return [("default-graph-uri", _node(g).value) for g in default_graphs or ()] + [
+                ("named-graph-uri", _node(g).value) for g in named_graphs or ()]
+        if plan.has_dataset:
+            return []
+        graphs = sorted(self.graphs()) or [META_GRAPH.value]  # an empty dataset, never the server's own graphs
+        return [("default-graph-uri", g) for g in graphs] + [("named-graph-uri", g) for g in graphs]
+
+    def _fetch(self, text: str, dataset, kind: str | None, seconds: float) -> Reply:
+        """POST the query (form-encoded, so long dataset lists fit) and check the reply is an answer."""
+        params = [("query", text), *dataset]
+        if self._server is not None:
+            params += self._time_parameters()
+        body = _urlencode(params)
+        reply = self.http.request("POST", self.query_endpoint, seconds=seconds, body=body,
+                                  headers={"Content-Type": _FORM, "Accept": _SPARQL_ACCEPT.get(kind, _SPARQL_ACCEPT[None])})
+        if self._server is None:
+            self._server = reply.headers.get("server", "")
+        _check_reply(reply, self.limits.timeout, self.query_endpoint)
+        return reply
+
+    def _answered(self, text: str, plan: QueryPlan, dataset, finish: Callable[[Any], Any], seconds: float | None = None) -> Any:
+        """Fetch the answer, hand the parsed (lazily read) answer to ``finish``, and settle the connection."""
+        reply = self._fetch(text, dataset, plan.result_kind, seconds or self.limits.timeout)
+        try:
+            media = reply.headers.get("content-type", "").split(";")[0].strip().lower()
+            parsed = _triples(reply) if media in (_NTRIPLES, "text/plain") else _results(reply)
+            return finish(_boolean(parsed) if plan.form == "ASK" else parsed)
+        except SyntaxError as e:
+            raise QueryError(502, f"the SPARQL server at {_where(self.query_endpoint)} answered something that "
+                                  f"does not parse: {_shorten(str(e))}") from None
+        finally:
+            self._settle(reply, self.query_endpoint)
+
+    def _settle(self, reply: Reply, url: str) -> None:
+        """Keep the connection only when its answer was read to the end (a capped answer leaves the rest unread)."""
+        response = reply.body.response
+        if not response.isclosed():
+            try:
+                reply.body.read(65536)
+            except QueryError:
+                pass
+        if not response.isclosed():
+            self.http.forget(url)
+
+    def query(self, text: str, *, substitutions: Mapping[str, Any] | None = None) -> EngineResult:
+        """Run a query over the union of lemap's graphs; its rows, at most ``limits.max_rows`` (see :meth:`SparqlEngine.query`).
+
+        :param text: the SPARQL query.
+        :param substitutions: variable name (without ``?``) → pyoxigraph term, written into the query as values.
+        :raises QueryError: refused (400/413), wrong (400), too slow (503), server failing (502/504).
+        """
+        plan = check_query(text, self.limits, self.graphs())
+        sent = substitute(text, substitutions)
+        return self._answered(sent, plan, self._dataset(plan, None, None),
+                              lambda answer: _capped(answer, self.limits.max_rows))
+
+    def run(self, text: str, *, accept: str | None, default_graphs=None, named_graphs=None,
+            base_iri: str | None = None) -> Answer:
+        """Run a query and serialize it as ``accept`` asks, shaped exactly as the embedded engine's answers.
+
+        :param text: the SPARQL query.
+        :param accept: an HTTP Accept header value, or None for the default format.
+        :param default_graphs: protocol ``default-graph-uri`` values; they override FROM.
+        :param named_graphs: protocol ``named-graph-uri`` values; they override FROM NAMED.
+        :param base_iri: the IRI relative IRIs in the query resolve against (sent as a BASE line before the query).
+        """
+        plan = check_query(text, self.limits, self.graphs(), base_iri)
+        if plan.result_kind and negotiate(accept, plan.result_kind) is None:
+            raise not_acceptable(plan.result_kind)
+        sent = f"BASE {ox.NamedNode(base_iri)}\n{text}" if base_iri else text
+        dataset = self._dataset(plan, default_graphs, named_graphs)
+        return self._answered(sent, plan, dataset, lambda answer: _serialize(answer, accept, self.limits.max_rows))
+
+    # -- writes ----------------------------------------------------------------------------------
+
+    def write_graph(self, graph: str, ntriples: bytes, *, replace: bool = True, meta: tuple[ox.Quad, ...] = ()) -> int:
+        """Replace (or add to) one graph and its meta statements in one SPARQL Update request (see :meth:`SparqlEngine.write_graph`).
+
+        :raises SourceError: when ``ntriples`` does not parse (nothing is sent then).
+        :raises QueryError: 405 without an update endpoint; 502/504 when the server fails.
+        """
+        node = _node(graph)
+        triples = _parse_ntriples(ntriples, node.value)
+        operations = [f"DROP SILENT GRAPH {node}"] if replace else []
+        operations.append(f"DELETE WHERE {{ GRAPH {META_GRAPH} {{ {node} ?p ?o }} }}")
+        operations += _inserts(node, triples) + _inserts(META_GRAPH, [q.triple for q in meta])
+        self._update(operations)
+        rows = self._select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {node} {{ ?s ?p ?o }} }}", ())
+        return int(rows[0][0].value) if rows and rows[0][0] is not None else 0
+
+    def drop_graph(self, graph: str) -> bool:
+        """Remove one graph and the meta graph's statements about it, in one request; whether it held anything."""
+        node = _node(graph)
+        existed = self._answered(f"ASK {{ GRAPH {node} {{ ?s ?p ?o }} }}", QueryPlan("ASK"), (), bool)
+        self._update([f"DROP SILENT GRAPH {node}", f"DELETE WHERE {{ GRAPH {META_GRAPH} {{ {node} ?p ?o }} }}"])
+        return existed
+
+    def _update(self, operations: list[str]) -> None:
+        """Send the operations and a new revision stamp as one request (one transaction on Virtuoso and Oxigraph)."""
+        if not self.update_endpoint:
+            raise QueryError(405, "this engine's SPARQL server has no update endpoint (LEMAP_UPDATE_ENDPOINT): it is read-only")
+        stamp = f'"{time.time_ns()}-{uuid.uuid4().hex}"'
+        rev, subject = f"<{REVISION_GRAPH}>", f"<{META_GRAPH.value}>"
+        operations = [*operations, f"DELETE WHERE {{ GRAPH {rev} {{ {subject} <{_VERSION_INFO}> ?v }} }}",
+                      f"INSERT DATA {{ GRAPH {rev} {{ {subject} <{_VERSION_INFO}> {stamp} }} }}"]
+        body = _urlencode([("update", " ;\n".join(operations))])
+        reply = self.http.request("POST", self.update_endpoint, seconds=self.write_timeout, body=body,
+                                  headers={"Content-Type": _FORM, "Accept": "*/*"})
+        try:
+            _check_reply(reply, self.write_timeout, self.update_endpoint)
+            reply.body.read()
+        finally:
+            self._settle(reply, self.update_endpoint)
+        with self._lock:
+            self._generation += 1
+            self._checked = float("-inf")  # the next look at graphs() or version asks the server
+
+    # -- dumps -------------------------------------------------------------------------------------
+
+    def dump(self, format: ox.RdfFormat = ox.RdfFormat.N_QUADS, graph: str | None = None) -> bytes:
+        """The whole dataset (lemap's graphs) or one graph, serialized and never row-capped (see :meth:`SparqlEngine.dump`)."""
+        names = [_node(graph).value] if graph is not None else sorted(self._read_graphs())
+        parts = {name: self._graph_triples(name) for name in names}
+        if format.supports_datasets and graph is None:
+            quads = [ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(g)) for g, ts in parts.items() for t in ts]
+            return ox.serialize(quads, format=format) or b""
+        seen: dict[ox.Triple, None] = {}
+        for triples in parts.values():
+            seen.update(dict.fromkeys(triples))
+        if format.supports_datasets:
+            return ox.serialize([ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in seen], format=format) or b""
+        return ox.serialize(list(seen), format=format) or b""
+
+    def _graph_triples(self, graph: str) -> list[ox.Triple]:
+        """Every triple of one graph: a Graph Store Protocol GET where there is one, else a CONSTRUCT."""
+        if self.store_endpoint:
+            url, reply = self.store_endpoint, self.http.request(
+                "GET", self.store_endpoint, seconds=self.write_timeout, params=[("graph", graph)], headers={"Accept": _NTRIPLES})
+            if reply.status == 404:
+                self._settle(reply, url)
+                return []
+        else:
+            url, text = self.query_endpoint, f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
+            reply = self._fetch(text, (), "graph", self.write_timeout)
+        try:
+            _check_reply(reply, self.write_timeout, url)
+            return list(_triples(reply))
+        except SyntaxError as e:
+            raise QueryError(502, f"the SPARQL server at {_where(url)} sent a graph that does not parse: {_shorten(str(e))}") from None
+        finally:
+            self._settle(reply, url)
+
+
+def load_sources(engine: SparqlEngine, sources: Iterable[Source] | None = None, *,
+                 progress: Callable[[str], None] | None = None) -> BuildReport:
+    """Load the curated sources into an engine, one named graph per file, with the meta graph's records.
+
+    As :func:`lemap_graph.store.build_store` does for the embedded store: files whose SHA-256 the
+    meta graph already records are left alone, graphs whose file is gone are dropped, and every
+    file is parsed before anything is written, so a bad file changes nothing.
+
+    :param engine: the engine to write through (a :class:`RemoteEngine` for ``lemap build --endpoint``).
+    :param sources: the files; the project's :func:`default_sources` by default.
+    :param progress: called with one line of text per file.
+    :raises SourceError: when a file does not parse.
+    """
+    sources = list(default_sources() if sources is None else sources)
+    recorded = _recorded(engine)
+    pending = []
+    for i, source in enumerate(sources, 1):
+        digest = _sha256(source.path)
+        if recorded.get(source.graph) == digest:
+            _say(progress, f"[{i}/{len(sources)}] {source.relpath}: unchanged")
+            continue
+        quads = parse_source(source)
+        pending.append((source, digest, ox.serialize([q.triple for q in quads], format=ox.RdfFormat.N_TRIPLES) or b""))
+        _say(progress, f"[{i}/{len(sources)}] {source.relpath}: {len(quads)} triples")
+    wanted = {s.graph for s in sources}
+    stale = sorted(g for g in recorded if g not in wanted)
+    for graph in stale:
+        engine.drop_graph(graph)
+        _say(progress, f"removed {graph} (its file is gone)")
+    for source, digest, ntriples in pending:
+        engine.write_graph(source.graph, ntriples, replace=True, meta=tuple(_meta_quads(source, digest)))
+    total = engine.query("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }").rows
+    return BuildReport(loaded=len(pending), unchanged=len(sources) - len(pending), removed=len(stale),
+                       quads=int(total[0][0].value) if total else 0, graphs=tuple(s.graph for s in sources))
+
+
+def _recorded(engine: SparqlEngine) -> dict[str, str]:
+    """Graph IRI → the SHA-256 the meta graph records for its source file."""
+    text = (f"SELECT ?g ?sha WHERE {{ GRAPH {META_GRAPH} {{ ?g <https://w3id.org/lemap/ontology#sourceFile> ?f "
+            "OPTIONAL { ?g <https://w3id.org/lemap/ontology#sha256> ?sha } } }")
+    if META_GRAPH.value not in engine.graphs():
+        return {}
+    return {r["g"]: r["sha"] or "" for r in engine.query(text).records()}
+
+
+def _say(progress: Callable[[str], None] | None, line: str) -> None:
+    if progress is not None:
+        progress(line)
+
+
+# -- answers -------------------------------------------------------------------------------------
+
+
+def _check_reply(reply: Reply, seconds: float, url: str) -> None:
+    """Raise the right :class:`QueryError` for a reply that is not an answer."""
+    if reply.headers.get("x-sql-state", "").upper() == "S1TAT":
+        raise QueryTimeout(seconds)  # Virtuoso's "anytime" answer: what it found before the timeout, incomplete
+    if 200 <= reply.status < 300:
+        return
+    message = _shorten(reply.text())
+    if "timeout" in message.lower() or "timed out" in message.lower() or "S1T00" in message:
+        raise QueryTimeout(seconds)
+    if reply.status == 400:
+        raise QueryError(400, f"the SPARQL server refused the query: {message}")
+    raise QueryError(502, f"the SPARQL server at {_where(url)} answered {reply.status}: {message}")
+
+
+def _results(reply: Reply):
+    """SPARQL JSON (or XML) results, read as pyoxigraph reads them."""
+    media = reply.headers.get("content-type", "").split(";")[0].strip().lower()
+    fmt = ox.QueryResultsFormat.XML if media.endswith("xml") else ox.QueryResultsFormat.JSON
+    return ox.parse_query_results(reply.body, format=fmt)
+
+
+def _boolean(answer):
+    """An ASK answer as a boolean; Virtuoso 7 answers ASK as one ``__ASK_RETVAL`` row (1 or none)."""
+    if isinstance(answer, ox.QuerySolutions):
+        return any(s[0] is not None and s[0].value not in ("0", "false") for s in answer)
+    return answer
+
+
+def _triples(reply: Reply):
+    """N-Triples, read lazily into triples."""
+    return (q.triple for q in ox.parse(reply.body, format=ox.RdfFormat.N_TRIPLES))
+
+
+def _parse_ntriples(ntriples: bytes, graph: str) -> list[ox.Triple]:
+    from ..store import SourceError
+
+    try:
+        return list(ox.parse(ntriples, format=ox.RdfFormat.N_TRIPLES))
+    except SyntaxError as e:
+        raise SourceError(graph, e.lineno, e.offset, str(e.msg if e.msg else e)) from None
+
+
+def _inserts(graph: ox.NamedNode, triples: list[ox.Triple], batch: int = 200) -> list[str]:
+    """Insert operations in batches Virtuoso compiles (it caps the SQL one operation generates).
+
+    Triples without blank nodes go in ``INSERT DATA``; triples sharing blank nodes go together in
+    one ``INSERT { … } WHERE {}`` template, since Virtuoso refuses blank nodes in INSERT DATA and a
+    template keeps a shared blank node one node.
+    """
+    ground = [t for t in triples if not _has_blank(t)]
+    operations = [f"INSERT DATA {{ GRAPH {graph} {{ {_block(ground[i:i + batch])} }} }}" for i in range(0, len(ground), batch)]
+    template: list[ox.Triple] = []
+    for group in _blank_groups([t for t in triples if _has_blank(t)]):
+        template += group
+        if len(template) >= batch:
+            operations.append(f"INSERT {{ GRAPH {graph} {{ {_block(template)} }} }} WHERE {{}}")
+            template = []
+    if template:
+        operations.append(f"INSERT {{ GRAPH {graph} {{ {_block(template)} }} }} WHERE {{}}")
+    return operations
+
+
+def _has_blank(t: ox.Triple) -> bool:
+    return isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode)
+
+
+def _blank_groups(triples: list[ox.Triple]) -> list[list[ox.Triple]]:
+    """The triples split into groups that share no blank node (union-find over blank node labels)."""
+    parent: dict[str, str] = {}
+
+    def root(x: str) -> str:
+        while parent.setdefault(x, x) != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for t in triples:
+        ends = [n.value for n in (t.subject, t.object) if isinstance(n, ox.BlankNode)]
+        parent[root(ends[0])] = root(ends[-1])
+    groups: dict[str, list[ox.Triple]] = {}
+    for t in triples:
+        node = t.subject if isinstance(t.subject, ox.BlankNode) else t.object
+        groups.setdefault(root(node.value), []).append(t)
+    return list(groups.values())
+
+
+def _block(triples: Iterable[ox.Triple]) -> str:
+    return " ".join(f"{t.subject} {t.predicate} {t.object} ." for t in triples)
+
+
+def _urlencode(params) -> bytes:
+    from urllib.parse import urlencode
+
+    return urlencode(list(params)).encode()
+
+
+def _where(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    return urlsplit(url).netloc or url
+
+
+def _shorten(text: str, limit: int = 300) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
