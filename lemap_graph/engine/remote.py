@@ -155,6 +155,13 @@ class RemoteEngine(SparqlEngine):
 
     # -- queries -------------------------------------------------------------------------------
 
+    def _check(self, text: str, base_iri: str | None = None) -> QueryPlan:
+        """The guard, before anything is sent; only a query with FROM makes it ask the server for the graph list."""
+        plan = check_query(text, self.limits, None, base_iri)
+        if plan.has_dataset:
+            plan = check_query(text, self.limits, self.graphs(), base_iri)
+        return plan
+
     def _dataset(self, plan: QueryPlan, default_graphs, named_graphs) -> list[tuple[str, str]]:
         """Protocol dataset parameters: the caller's, none when the query has FROM, else lemap's graphs."""
         if default_graphs is not None or named_graphs is not None:
@@ -209,7 +216,7 @@ class RemoteEngine(SparqlEngine):
         :param substitutions: variable name (without ``?``) → pyoxigraph term, written into the query as values.
         :raises QueryError: refused (400/413), wrong (400), too slow (503), server failing (502/504).
         """
-        plan = check_query(text, self.limits, self.graphs())
+        plan = self._check(text)
         sent = substitute(text, substitutions)
         return self._answered(sent, plan, self._dataset(plan, None, None),
                               lambda answer: _capped(answer, self.limits.max_rows))
@@ -224,7 +231,7 @@ class RemoteEngine(SparqlEngine):
         :param named_graphs: protocol ``named-graph-uri`` values; they override FROM NAMED.
         :param base_iri: the IRI relative IRIs in the query resolve against (sent as a BASE line before the query).
         """
-        plan = check_query(text, self.limits, self.graphs(), base_iri)
+        plan = self._check(text, base_iri)
         if plan.result_kind and negotiate(accept, plan.result_kind) is None:
             raise not_acceptable(plan.result_kind)
         sent = f"BASE {ox.NamedNode(base_iri)}\n{text}" if base_iri else text
