@@ -39,6 +39,9 @@ _TABLE = (
     Setting("LEMAP_WORKER_MEMORY_MB", 2048, "Memory (MiB) a query worker process may use; 0 for no cap.", int),
     Setting("LEMAP_BASE_IRI", "https://w3id.org/lemap/", "Base of the entity IRIs the app serves under /id/.", str),
     Setting("LEMAP_NETWORK_BACKEND", "auto", "Backend of the network metrics: auto (igraph when installed), networkx or igraph.", str),
+    Setting("LEMAP_SPARQL_ENDPOINT", "", "Query URL of an external SPARQL 1.1 server to answer from instead of the embedded store (empty: embedded).", str),
+    Setting("LEMAP_UPDATE_ENDPOINT", "", "SPARQL Update URL of that server, for writes (builds, partner uploads); empty: read-only.", str),
+    Setting("LEMAP_STORE_ENDPOINT", "", "Graph Store Protocol URL of that server, to read whole graphs for dumps; empty: CONSTRUCT.", str),
 )
 
 SETTINGS: dict[str, Setting] = {s.name: s for s in _TABLE}

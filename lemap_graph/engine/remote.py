@@ -182,7 +182,11 @@ class RemoteEngine(SparqlEngine):
                                   headers={"Content-Type": _FORM, "Accept": _SPARQL_ACCEPT.get(kind, _SPARQL_ACCEPT[None])})
         if self._server is None:
             self._server = reply.headers.get("server", "")
-        _check_reply(reply, self.limits.timeout, self.query_endpoint)
+        try:
+            _check_reply(reply, self.limits.timeout, self.query_endpoint)
+        except QueryError:
+            self._settle(reply, self.query_endpoint)
+            raise
         return reply
 
     def _answered(self, text: str, plan: QueryPlan, dataset, finish: Callable[[Any], Any], seconds: float | None = None) -> Any:
