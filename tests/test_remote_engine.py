@@ -313,7 +313,8 @@ def _canonical(rows, text: str) -> Counter:
 
     SPARQL leaves the order of GROUP_CONCAT's parts to the engine (and two stores holding the same
     data in another order differ, the embedded one included), so a literal is compared as the bag
-    of its parts split at the query's separators.
+    of its parts split at the query's separators; and a GROUP_CONCAT of nothing is unbound on
+    Oxigraph but "" on Virtuoso, so in such queries the two count alike.
     """
     separators = sorted(set(re.findall(r'separator\s*=\s*"([^"]*)"', text, re.I)), key=len, reverse=True)
     split = re.compile("|".join(re.escape(s) for s in separators)) if separators else None
@@ -321,6 +322,8 @@ def _canonical(rows, text: str) -> Counter:
     def term(t):
         if isinstance(t, ox.BlankNode):
             return "_:b"
+        if split is not None and (t is None or t == ox.Literal("")):
+            return None  # GROUP_CONCAT of no value: unbound on Oxigraph, "" on Virtuoso (docs/deployment.md)
         if isinstance(t, ox.Literal) and split is not None:
             return (tuple(sorted(split.split(t.value))), t.datatype.value, t.language)
         return None if t is None else str(t)
@@ -331,8 +334,19 @@ def _canonical(rows, text: str) -> Counter:
 NAMED = queries.load_queries() + queries.load_checks()
 
 
+#: Named queries whose rows still differ on Virtuoso 7.2, and why (docs/deployment.md keeps the same list).
+VIRTUOSO_DIFFERS = {
+    "adoption-lineage": "Virtuoso evaluates the lineage's EXISTS over a *-path of inverse alternatives differently: more rows",
+    "manual-lineage": "Virtuoso evaluates the lineage's +-path of inverse alternatives differently: other documents",
+    "unodc-offices-countries": "Virtuoso evaluates FILTER NOT EXISTS over skos:broader+ inside a UNION differently",
+    "unodc-partners": "Virtuoso drops one partner found through the (schema:subEvent|^dcterms:isPartOf)* path in a subquery",
+}
+
+
 @pytest.mark.parametrize("query", NAMED, ids=[q.name for q in NAMED])
-def test_every_named_query_gives_the_embedded_engines_rows(remote, local, curated_store, query):
+def test_every_named_query_gives_the_embedded_engines_rows(sparql_server, remote, local, curated_store, query, request):
+    if sparql_server.name == "virtuoso" and query.name in VIRTUOSO_DIFFERS:
+        request.applymarker(pytest.mark.xfail(strict=True, reason=VIRTUOSO_DIFFERS[query.name]))
     values = queries.bind(query, _values(query), curated_store)
     mine, theirs = remote.query(query.text, substitutions=values), local.query(query.text, substitutions=values)
     assert mine.variables == theirs.variables

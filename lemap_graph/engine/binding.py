@@ -40,13 +40,17 @@ def substitute(text: str, substitutions: Mapping[str, Any] | None) -> str:
         for name in values:
             if name not in projections[0]:
                 raise QueryError(400, f"The SPARQL query does not contains variable ?{name} in its SELECT projection")
-    out, last, mode, depth, selects, bound_inside = [], 0, "body", 0, 0, set()
+    inner = _bound_by_subqueries(tokens, projections)
+    out, last, mode, depth, selects, braces = [], 0, "body", 0, 0, 0
+    scopes: list[tuple[int, set[str]]] = [(-1, set())]  # (brace depth of a SELECT, what its subqueries bind)
     for token in tokens:
         word = token.text.upper() if token.kind == "name" else ""
+        braces += {"{": 1, "}": -1}.get(token.text, 0) if token.kind in ("open", "close") else 0
+        while braces < scopes[-1][0]:
+            scopes.pop()
         if word == "SELECT":
             mode, depth, selects = "projection", 0, selects + 1
-            # a variable a subquery already binds stays a variable in the projections around it
-            bound_inside = set().union(*projections[selects:])
+            scopes.append((braces, inner[selects - 1]))
         elif mode == "projection":
             depth += {"(": 1, ")": -1}.get(token.text, 0)
             if depth == 0 and (token.text == "{" or word in ("WHERE", "FROM")):
@@ -56,16 +60,37 @@ def substitute(text: str, substitutions: Mapping[str, Any] | None) -> str:
         elif mode == "modifier" and (token.text in ("{", "}") or word in _BODY):
             mode = "body"
         if token.kind == "var" and token.text[1:] in values:
-            out.append(text[last:token.pos] + _replacement(token.text, values[token.text[1:]], mode, depth, bound_inside))
+            out.append(text[last:token.pos] + _replacement(token.text, values[token.text[1:]], mode, depth, scopes[-1][1]))
             last = token.pos + len(token.text)
     out.append(text[last:])
     return "".join(out)
 
 
 def _replacement(variable: str, value: str, mode: str, depth: int, bound_inside: set[str]) -> str:
+    # A variable a subquery already binds (it projects the value) stays a variable around it.
     if mode == "projection" and depth == 0:
         return variable if variable[1:] in bound_inside else f"({value} AS {variable})"
-    return f"({value})" if mode == "modifier" else value
+    if mode == "modifier":
+        return variable if variable[1:] in bound_inside else f"({value})"
+    return value
+
+
+def _bound_by_subqueries(tokens: list[Token], projections: list[set[str]]) -> list[set[str]]:
+    """For each SELECT (in text order), the variables its direct subqueries project."""
+    inner: list[set[str]] = [set() for _ in projections]
+    open_selects: list[tuple[int, int]] = []  # (brace depth, index)
+    braces, selects = 0, 0
+    for token in tokens:
+        if token.kind in ("open", "close"):
+            braces += {"{": 1, "}": -1}.get(token.text, 0)
+        while open_selects and braces < open_selects[-1][0]:
+            open_selects.pop()
+        if token.kind == "name" and token.text.upper() == "SELECT":
+            if open_selects:
+                inner[open_selects[-1][1]] |= projections[selects]
+            open_selects.append((braces, selects))
+            selects += 1
+    return inner
 
 
 def _written(term: Any) -> str:
