@@ -42,6 +42,7 @@ _TABLE = (
     Setting("LEMAP_SPARQL_ENDPOINT", "", "Query URL of an external SPARQL 1.1 server to answer from instead of the embedded store (empty: embedded).", str),
     Setting("LEMAP_UPDATE_ENDPOINT", "", "SPARQL Update URL of that server, for writes (builds, partner uploads); empty: read-only.", str),
     Setting("LEMAP_STORE_ENDPOINT", "", "Graph Store Protocol URL of that server, to read whole graphs for dumps; empty: CONSTRUCT.", str),
+    Setting("LEMAP_SPARQL_UNION", False, "That server's default graph already is the union of lemap's graphs (oxigraph serve --union-default-graph): send no dataset, much faster.", _bool),
 )
 
 SETTINGS: dict[str, Setting] = {s.name: s for s in _TABLE}

@@ -227,6 +227,21 @@ def test_a_server_answering_errors_or_garbage_is_a_502(reply, message):
         server.server_close()
 
 
+def test_queries_name_lemaps_graphs_as_their_dataset_unless_the_server_unites_them(recorder):
+    recorder.reply = (200, "application/sparql-results+json",
+                      b'{"head":{"vars":["g"]},"results":{"bindings":[{"g":{"type":"uri","value":"%sdata/x"}}]}}' % GRAPH_BASE.encode())
+    RemoteEngine(recorder.url).query("SELECT ?g WHERE { ?s ?p ?o }")
+    sent = recorder.seen[-1]
+    assert "default-graph-uri=https%3A%2F%2Fw3id.org%2Flemap%2Fgraph%2Fdata%2Fx" in sent and "named-graph-uri=" in sent
+    RemoteEngine(recorder.url, union_default_graph=True).query("SELECT ?g WHERE { ?s ?p ?o }")
+    assert "graph-uri" not in recorder.seen[-1]
+    from lemap_graph.settings import load_settings
+
+    settings = load_settings({"LEMAP_SPARQL_ENDPOINT": recorder.url, "LEMAP_SPARQL_UNION": "yes", "LEMAP_QUERY_TIMEOUT": "3"})
+    engine = RemoteEngine.from_settings(settings)
+    assert (engine.union_default_graph, engine.limits.timeout, engine.update_endpoint) == (True, 3.0, None)
+
+
 def test_without_an_update_endpoint_writes_are_refused_and_nothing_is_sent(recorder):
     engine = RemoteEngine(recorder.url)
     with pytest.raises(QueryError) as e:

@@ -51,6 +51,9 @@ class RemoteEngine(SparqlEngine):
     :param refresh_seconds: how long the graph list and the revision stamp are trusted before asking again.
     :param connect_timeout: seconds to wait for a connection (504 after).
     :param write_timeout: seconds a write or a dump may take (they are not capped by the query timeout).
+    :param union_default_graph: the server's default graph already is the union of lemap's graphs and it
+        holds nothing else (``oxigraph serve --union-default-graph``): queries go without a dataset, which
+        is many times faster than naming every graph (docs/deployment.md has the figures).
 
     >>> engine = RemoteEngine("http://127.0.0.1:9/sparql", limits=Limits(timeout=2))
     >>> engine.query("ASK {}")
@@ -61,10 +64,11 @@ class RemoteEngine(SparqlEngine):
 
     def __init__(self, query_endpoint: str, *, update_endpoint: str | None = None, store_endpoint: str | None = None,
                  limits: Limits | None = None, refresh_seconds: float = 5.0, connect_timeout: float = 5.0,
-                 write_timeout: float = 300.0):
+                 write_timeout: float = 300.0, union_default_graph: bool = False):
         self.query_endpoint, self.update_endpoint, self.store_endpoint = query_endpoint, update_endpoint, store_endpoint
         self.limits = limits or Limits()
         self.refresh_seconds, self.write_timeout = refresh_seconds, write_timeout
+        self.union_default_graph = union_default_graph
         self.http = HttpClient(connect_timeout)
         self._lock = threading.Lock()
         self._graphs: frozenset[str] | None = None
@@ -84,7 +88,8 @@ class RemoteEngine(SparqlEngine):
         if not endpoint:
             raise ValueError("LEMAP_SPARQL_ENDPOINT is not set: there is no SPARQL server to use")
         return cls(endpoint, update_endpoint=settings.get("LEMAP_UPDATE_ENDPOINT") or None,
-                   store_endpoint=settings.get("LEMAP_STORE_ENDPOINT") or None, limits=Limits.from_settings(settings))
+                   store_endpoint=settings.get("LEMAP_STORE_ENDPOINT") or None, limits=Limits.from_settings(settings),
+                   union_default_graph=bool(settings.get("LEMAP_SPARQL_UNION")))
 
     # -- the server ------------------------------------------------------------------------------
 
@@ -167,7 +172,7 @@ class RemoteEngine(SparqlEngine):
         if default_graphs is not None or named_graphs is not None:
             return [("default-graph-uri", _node(g).value) for g in default_graphs or ()] + [
                 ("named-graph-uri", _node(g).value) for g in named_graphs or ()]
-        if plan.has_dataset:
+        if plan.has_dataset or self.union_default_graph:
             return []
         graphs = sorted(self.graphs()) or [META_GRAPH.value]  # an empty dataset, never the server's own graphs
         return [("default-graph-uri", g) for g in graphs] + [("named-graph-uri", g) for g in graphs]
