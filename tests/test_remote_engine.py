@@ -242,6 +242,20 @@ def test_queries_name_lemaps_graphs_as_their_dataset_unless_the_server_unites_th
     assert (engine.union_default_graph, engine.limits.timeout, engine.update_endpoint) == (True, 3.0, None)
 
 
+def test_a_server_gone_away_leaves_the_last_graphs_and_version_and_queries_say_so():
+    one = b'{"head":{"vars":["g"]},"results":{"bindings":[{"g":{"type":"uri","value":"%sdata/x"}}]}}' % GRAPH_BASE.encode()
+    server = Recorder((200, "application/sparql-results+json", one))
+    engine = RemoteEngine(server.url, refresh_seconds=0)
+    assert engine.graphs() == {GRAPH_BASE + "data/x"}
+    version = engine.version
+    server.shutdown()
+    server.server_close()
+    assert engine.version == version and engine.graphs() == {GRAPH_BASE + "data/x"}
+    with pytest.raises(QueryError) as e:
+        engine.query("ASK {}")
+    assert e.value.status == 502 and "cannot be reached" in e.value.message
+
+
 def test_without_an_update_endpoint_writes_are_refused_and_nothing_is_sent(recorder):
     engine = RemoteEngine(recorder.url)
     with pytest.raises(QueryError) as e:

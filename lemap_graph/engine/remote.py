@@ -36,6 +36,7 @@ _VERSION_INFO = "http://www.w3.org/2002/07/owl#versionInfo"
 _JSON = "application/sparql-results+json"
 _NTRIPLES = "application/n-triples"
 _FORM = "application/x-www-form-urlencoded"
+_LIST_EVERY = 60.0  # seconds: the graph list is read again at least this often, stamp or not
 _SPARQL_ACCEPT = {"results": _JSON, "graph": _NTRIPLES, None: f"{_JSON}, {_NTRIPLES};q=0.9"}
 
 
@@ -73,7 +74,7 @@ class RemoteEngine(SparqlEngine):
         self._lock = threading.Lock()
         self._graphs: frozenset[str] | None = None
         self._revision: str | None = None
-        self._checked = float("-inf")
+        self._checked = self._listed = float("-inf")
         self._generation = 0
         self._server: str | None = None
 
@@ -119,27 +120,51 @@ class RemoteEngine(SparqlEngine):
     # -- data about the data -----------------------------------------------------------------------
 
     def graphs(self) -> frozenset[str]:
-        """lemap's named graphs on the server (those under ``GRAPH_BASE``), asked again every few seconds."""
-        self._refresh()
+        """lemap's named graphs on the server (those under ``GRAPH_BASE``); see :meth:`_refresh` for how fresh.
+
+        :raises QueryError: (502/504) only when the server has never answered.
+        """
+        try:
+            self._refresh()
+        except QueryError:
+            if self._graphs is None:
+                raise
         return self._graphs or frozenset()
 
     @property
     def version(self) -> int:
-        """A number that changes after this engine's writes and, within ``refresh_seconds``, after anyone's."""
-        self._refresh()
+        """A number that changes after this engine's writes and, within ``refresh_seconds``, after anyone's.
+
+        Never raises: while the server cannot be asked, the last number stands (queries say why).
+        """
+        try:
+            self._refresh()
+        except QueryError:
+            pass
         return self._generation
 
     def _refresh(self, force: bool = False) -> None:
+        """Read the revision stamp (cheap) every ``refresh_seconds``; the graph list when it changed, or each minute."""
         if not force and time.monotonic() - self._checked < self.refresh_seconds:
             return
         with self._lock:
-            if not force and time.monotonic() - self._checked < self.refresh_seconds:
+            now = time.monotonic()
+            if not force and now - self._checked < self.refresh_seconds:
                 return
-            revision = self._read_revision()
-            graphs = self._read_graphs()
+            try:
+                revision = self._read_revision()
+                stale = self._graphs is None or revision != self._revision or now - self._listed > _LIST_EVERY
+                graphs = self._read_graphs() if stale or force else self._graphs
+            except QueryError:
+                if self._graphs is None:
+                    raise
+                self._checked = now  # keep what is known; ask again after refresh_seconds, not at once
+                raise
             if (revision, graphs) != (self._revision, self._graphs) and self._graphs is not None:
                 self._generation += 1
-            self._revision, self._graphs, self._checked = revision, graphs, time.monotonic()
+            if stale or force:
+                self._listed = now
+            self._revision, self._graphs, self._checked = revision, graphs, now
 
     def _read_revision(self) -> str | None:
         text = f"SELECT ?v WHERE {{ GRAPH <{REVISION_GRAPH}> {{ <{META_GRAPH.value}> <{_VERSION_INFO}> ?v }} }}"
