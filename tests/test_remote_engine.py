@@ -39,8 +39,8 @@ def local(curated_store):
 
 @pytest.fixture
 def remote(sparql_server):
-    """A RemoteEngine on the server, with the default limits."""
-    engine = sparql_server.engine()
+    """A RemoteEngine on the server; a generous time limit, as the machine running the tests may be busy."""
+    engine = sparql_server.engine(Limits(timeout=30.0))
     yield engine
     engine.close()
 
