@@ -121,8 +121,9 @@ class Recorder(ThreadingHTTPServer):
 
     daemon_threads = True
 
-    def __init__(self, reply=(200, "application/sparql-results+json", b'{"head":{"vars":["g"]},"results":{"bindings":[]}}')):
-        self.reply, self.seen = reply, []
+    def __init__(self, reply=(200, "application/sparql-results+json", b'{"head":{"vars":["g"]},"results":{"bindings":[]}}'),
+                 headers: dict[str, str] | None = None):
+        self.reply, self.headers, self.seen = reply, headers or {}, []
         super().__init__(("127.0.0.1", 0), _RecordingHandler)
         threading.Thread(target=self.serve_forever, daemon=True).start()
 
@@ -138,6 +139,8 @@ class _RecordingHandler(BaseHTTPRequestHandler):
         status, media, answer = self.server.reply
         self.send_response(status)
         self.send_header("Content-Type", media)
+        for name, value in self.server.headers.items():
+            self.send_header(name, value)
         self.send_header("Content-Length", str(len(answer)))
         self.end_headers()
         self.wfile.write(answer)
@@ -146,6 +149,9 @@ class _RecordingHandler(BaseHTTPRequestHandler):
 
     def log_message(self, *args):
         pass
+
+    def version_string(self):
+        return self.server.headers.get("Server-Name", "Recorder/1")
 
 
 @pytest.fixture
@@ -254,6 +260,27 @@ def test_a_server_gone_away_leaves_the_last_graphs_and_version_and_queries_say_s
     with pytest.raises(QueryError) as e:
         engine.query("ASK {}")
     assert e.value.status == 502 and "cannot be reached" in e.value.message
+
+
+def test_virtuoso_gets_the_time_limit_as_its_timeout_and_its_anytime_answer_is_a_timeout():
+    server = Recorder(headers={"Server-Name": "Virtuoso/07.20.3229 (Linux)"})
+    try:
+        engine = RemoteEngine(server.url, limits=Limits(timeout=2.5))
+        engine.query("SELECT * WHERE { ?s ?p ?o }")
+        assert engine.server.startswith("Virtuoso") and "timeout=2500" in server.seen[-1]
+        server.headers["X-SQL-State"] = "S1TAT"  # "Returning incomplete results, query interrupted by result timeout"
+        with pytest.raises(QueryTimeout):
+            engine.query("SELECT * WHERE { ?s ?p ?o }")
+    finally:
+        server.shutdown()
+        server.server_close()
+    other = Recorder()
+    try:
+        RemoteEngine(other.url).query("SELECT * WHERE { ?s ?p ?o }")
+        assert not any("timeout=" in seen for seen in other.seen), "only Virtuoso has a timeout parameter"
+    finally:
+        other.shutdown()
+        other.server_close()
 
 
 def test_without_an_update_endpoint_writes_are_refused_and_nothing_is_sent(recorder):
