@@ -123,7 +123,7 @@ class Recorder(ThreadingHTTPServer):
 
     def __init__(self, reply=(200, "application/sparql-results+json", b'{"head":{"vars":["g"]},"results":{"bindings":[]}}'),
                  headers: dict[str, str] | None = None):
-        self.reply, self.headers, self.seen = reply, headers or {}, []
+        self.reply, self.headers, self.seen, self.ports = reply, headers or {}, [], []
         super().__init__(("127.0.0.1", 0), _RecordingHandler)
         threading.Thread(target=self.serve_forever, daemon=True).start()
 
@@ -133,9 +133,12 @@ class Recorder(ThreadingHTTPServer):
 
 
 class _RecordingHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, as real servers do
+
     def do_POST(self):
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         self.server.seen.append(body.decode())
+        self.server.ports.append(self.client_address[1])
         status, media, answer = self.server.reply
         self.send_response(status)
         self.send_header("Content-Type", media)
@@ -281,6 +284,26 @@ def test_virtuoso_gets_the_time_limit_as_its_timeout_and_its_anytime_answer_is_a
     finally:
         other.shutdown()
         other.server_close()
+
+
+def test_each_thread_reuses_one_connection(recorder):
+    engine = RemoteEngine(recorder.url, union_default_graph=True)
+    for _ in range(3):
+        engine.query("SELECT ?g WHERE { ?s ?p ?g }")
+    other = threading.Thread(target=engine.query, args=("SELECT ?g WHERE { ?s ?p ?g }",))
+    other.start()
+    other.join()
+    assert len(recorder.ports) == 4 and len(set(recorder.ports[:3])) == 1 and recorder.ports[3] != recorder.ports[0]
+
+
+def test_the_protocol_dataset_and_from_are_the_embedded_engines(remote, local):
+    countries = GRAPH_BASE + "data/triples/countries"
+    text = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    for kwargs in ({"default_graphs": [countries]}, {"default_graphs": [], "named_graphs": [countries]}):
+        assert remote.run(text, accept="text/csv", **kwargs).body == local.run(text, accept="text/csv", **kwargs).body
+    with_from = f"SELECT (COUNT(*) AS ?n) FROM <{countries}> WHERE {{ ?s ?p ?o }}"
+    assert remote.run(with_from, accept="text/csv").body == local.run(with_from, accept="text/csv").body
+    assert remote.query(with_from).records() == [{"n": "282"}]
 
 
 def test_without_an_update_endpoint_writes_are_refused_and_nothing_is_sent(recorder):
