@@ -86,6 +86,8 @@ def test_the_row_cap_cuts_and_says_so_as_the_embedded_engine_does(sparql_server,
         graph = remote.run(CONSTRUCT, accept="application/n-triples")
         assert (graph.truncated, graph.limit, len(graph.body.splitlines())) == (True, 7, 7)
         assert remote.query("ASK {}").boolean is True  # the connection left mid-answer was not reused
+        everything = remote.query("SELECT ?s WHERE { ?s ?p ?o }", max_rows=0)
+        assert not everything.truncated and len(everything.rows) > 6000, "max_rows=0 lifts the cap"
     finally:
         local.close()
 
@@ -99,6 +101,24 @@ def test_substituted_values_are_values_never_query_text(remote, local):
     assert remote.query("ASK { ?s a <https://w3id.org/lemap/ontology#Country> }").boolean is True
     with pytest.raises(QueryError, match=r"does not contains variable \?_x in its SELECT projection"):
         remote.query("SELECT ?s WHERE { ?s ?p ?_x }", substitutions={"_x": ox.Literal("a")})
+
+
+@pytest.mark.parametrize("piece", [1, 2, 9, 10, 11, 4096])
+def test_virtuosos_blank_node_ids_are_rewritten_wherever_the_reads_split_them(piece):
+    import io
+
+    from lemap_graph.engine.remote import _BlankNodeIds
+
+    class Trickle(io.BytesIO):
+        def read(self, n=-1):
+            return super().read(piece if n is None or n < 0 else min(n, piece))
+
+    doc = b'{"s": {"type": "bnode", "value": "nodeID://b10"}, "o": {"type": "literal", "value": "a \\"nodeID://x"}} ' * 40
+    out, stream = b"", _BlankNodeIds(Trickle(doc))
+    while chunk := stream.read(7):
+        assert len(chunk) <= 7
+        out += chunk
+    assert out == doc.replace(b'"nodeID://b10"', b'"b10"') and out.count(b'nodeID://x') == 40
 
 
 # --- the time limit -----------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ as one transaction; each also stamps a revision in :data:`REVISION_GRAPH` so eve
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 import uuid
@@ -30,7 +31,10 @@ from .guard import QueryPlan, check_query
 from .limits import Limits
 from .loader import load_sources  # noqa: F401  (lemap build --endpoint loads through it)
 from .negotiation import negotiate, not_acceptable
-from .worker import _capped, _serialize
+try:  # the answer helpers shared with the embedded engine (engine/results.py since its rewrite)
+    from .results import capped as _capped, serialize as _serialize
+except ImportError:
+    from .worker import _capped, _serialize
 
 #: The graph holding the revision stamp; outside :data:`GRAPH_BASE`, so queries never see it.
 REVISION_GRAPH = "https://w3id.org/lemap/revision"
@@ -245,20 +249,21 @@ class RemoteEngine(SparqlEngine):
         if not response.isclosed():
             self.http.forget(url)
 
-    def query(self, text: str, *, substitutions: Mapping[str, Any] | None = None) -> EngineResult:
+    def query(self, text: str, *, substitutions: Mapping[str, Any] | None = None, max_rows: int | None = None) -> EngineResult:
         """Run a query over the union of lemap's graphs; its rows, at most ``limits.max_rows`` (see :meth:`SparqlEngine.query`).
 
         :param text: the SPARQL query.
         :param substitutions: variable name (without ``?``) → pyoxigraph term, written into the query as values.
+        :param max_rows: the row cap, ``limits.max_rows`` by default; 0 lifts it (the app's own fixed queries).
         :raises QueryError: refused (400/413), wrong (400), too slow (503), server failing (502/504).
         """
         plan = self._check(text)
         sent = substitute(text, substitutions)
-        return self._answered(sent, plan, self._dataset(plan, None, None),
-                              lambda answer: _capped(answer, self.limits.max_rows))
+        cap = self.limits.max_rows if max_rows is None else (max_rows or None)
+        return self._answered(sent, plan, self._dataset(plan, None, None), lambda answer: _capped(answer, cap))
 
     def run(self, text: str, *, accept: str | None, default_graphs=None, named_graphs=None,
-            base_iri: str | None = None) -> Answer:
+            base_iri: str | None = None, client: str | None = None) -> Answer:
         """Run a query and serialize it as ``accept`` asks, shaped exactly as the embedded engine's answers.
 
         :param text: the SPARQL query.
@@ -266,6 +271,7 @@ class RemoteEngine(SparqlEngine):
         :param default_graphs: protocol ``default-graph-uri`` values; they override FROM.
         :param named_graphs: protocol ``named-graph-uri`` values; they override FROM NAMED.
         :param base_iri: the IRI relative IRIs in the query resolve against (sent as a BASE line before the query).
+        :param client: who asks; taken for the interface's sake, as the server does its own scheduling.
         """
         plan = self._check(text, base_iri)
         if plan.result_kind and negotiate(accept, plan.result_kind) is None:
@@ -374,8 +380,46 @@ def _check_reply(reply: Reply, seconds: float, url: str) -> None:
 def _results(reply: Reply):
     """SPARQL JSON (or XML) results, read as pyoxigraph reads them."""
     media = reply.headers.get("content-type", "").split(";")[0].strip().lower()
-    fmt = ox.QueryResultsFormat.XML if media.endswith("xml") else ox.QueryResultsFormat.JSON
-    return ox.parse_query_results(reply.body, format=fmt)
+    if media.endswith("xml"):
+        return ox.parse_query_results(reply.body, format=ox.QueryResultsFormat.XML)
+    return ox.parse_query_results(_BlankNodeIds(reply.body), format=ox.QueryResultsFormat.JSON)
+
+
+class _BlankNodeIds:
+    """A SPARQL JSON stream with Virtuoso's blank node values (``"nodeID://b10006"``) made plain ids (``"b10006"``).
+
+    pyoxigraph refuses ``nodeID://…`` as a blank node identifier. The end of each chunk that could
+    begin a marker is held back with the byte before it (to tell an escaped quote), so a marker split
+    across reads is still found; a read never returns more than asked.
+    """
+
+    _MARKER = b'"nodeID://'
+    _FOUND = re.compile(rb'(?<!\\)"nodeID://')  # not an escaped quote inside a literal
+
+    def __init__(self, body):
+        self.body, self.tail, self.out, self.ended = body, b"", b"", False
+
+    def read(self, n: int = -1) -> bytes:
+        """Up to ``n`` bytes of the rewritten stream (b"" at its end)."""
+        whole = n is None or n < 0
+        while not self.ended and (whole or len(self.out) < n):
+            chunk = self.body.read(-1 if whole else max(n, 8192))
+            if not chunk:
+                self.ended, self.out, self.tail = True, self.out + self._FOUND.sub(b'"', self.tail), b""
+                break
+            data = self.tail + chunk
+            hold = min(len(data), self._partial(data) + 1)
+            self.tail, self.out = data[len(data) - hold:], self.out + self._FOUND.sub(b'"', data[: len(data) - hold])
+        size = len(self.out) if whole else n
+        data, self.out = self.out[:size], self.out[size:]
+        return data
+
+    def _partial(self, data: bytes) -> int:
+        """How many bytes at the end are a marker or its beginning."""
+        for k in range(len(self._MARKER), 0, -1):
+            if data.endswith(self._MARKER[:k]):
+                return k
+        return 0
 
 
 def _boolean(answer):
