@@ -397,14 +397,15 @@ def test_loading_again_changes_nothing_and_the_graphs_are_the_embedded_ones(remo
 
 
 #: Parameter values for the named queries, from their "e.g." help where it has one.
-VALUES = {"_country": "AFG", "_code": "AFG", "_name": "Kiev"}
+VALUES = {"_country": "AFG", "_code": "AFG", "_name": "Kiev", "_after": ""}
 
 
 def _values(query: queries.NamedQuery) -> dict[str, str]:
     out = {}
     for p in query.params:
         example = re.search(r"e\.g\. (\S+)", p.description)
-        out[p.option] = VALUES.get(p.name) or example.group(1).rstrip(",")
+        assert p.name in VALUES or example, f"{query.name}: give {p.name} a value in VALUES (its help has no 'e.g.')"
+        out[p.option] = VALUES[p.name] if p.name in VALUES else example.group(1).rstrip(",")
     return out
 
 
@@ -440,6 +441,10 @@ VIRTUOSO_DIFFERS = {
     "manual-lineage": "Virtuoso evaluates the lineage's +-path of inverse alternatives differently: other documents",
     "unodc-offices-countries": "Virtuoso's NOT EXISTS over skos:broader+ finds nothing under a default-graph-uri dataset",
     "unodc-partners": "Virtuoso's *-paths find nothing under a default-graph-uri dataset: one partner fewer",
+    # named queries of the search and checks work (measured on them ahead of their merge)
+    "search-entities": "Virtuoso returns some entity rows twice where Oxigraph returns them once",
+    "search-types": "Virtuoso's rdfs:subClassOf* from a subquery's classes misses the zero-length step under a dataset",
+    "unstructured-figure-violation": "Virtuoso's SPARQL compiler fails on it (SP031 internal error: side effect var)",
 }
 
 
