@@ -47,6 +47,10 @@ _TABLE = (
     Setting("LEMAP_NETWORK_BACKEND", "auto", "Backend of the network metrics: auto (igraph when installed), networkx or igraph.", str),
     Setting("LEMAP_PUBLIC_URL", "", "Public base URL of the site (e.g. https://lemap.example.org); absolute links are built from it. Empty: from the request's trusted Host.", str),
     Setting("LEMAP_TRUSTED_HOSTS", "127.0.0.1,localhost,[::1]", "Comma-separated host names the app answers for (with the host of LEMAP_PUBLIC_URL); any other Host header gets 400.", str),
+    Setting("LEMAP_SPARQL_ENDPOINT", "", "Query URL of an external SPARQL 1.1 server to answer from instead of the embedded store (empty: embedded).", str),
+    Setting("LEMAP_UPDATE_ENDPOINT", "", "SPARQL Update URL of that server, for writes (builds, partner uploads); empty: read-only.", str),
+    Setting("LEMAP_STORE_ENDPOINT", "", "Graph Store Protocol URL of that server, to read whole graphs for dumps; empty: CONSTRUCT.", str),
+    Setting("LEMAP_SPARQL_UNION", False, "That server's default graph already is the union of lemap's graphs (oxigraph serve --union-default-graph): send no dataset, much faster.", _bool),
 )
 
 SETTINGS: dict[str, Setting] = {s.name: s for s in _TABLE}

@@ -186,3 +186,28 @@ def production_server_factory(tmp_path_factory):
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)  # its own session: only what this fixture started
             proc.wait()
+
+
+# --- external SPARQL servers (tests/servers.py): oxigraph serve and Virtuoso, each started once -------
+
+
+@pytest.fixture(scope="session", params=["oxigraph", "virtuoso"])
+def sparql_server(request, tmp_path_factory):
+    """A SPARQL server (``oxigraph serve``, Virtuoso) loaded with the curated data through RemoteEngine.
+
+    Started once per session in a temporary folder on free loopback ports, stopped at the end. A
+    server that cannot be started fails the tests that need it, with the reason (never a skip).
+    """
+    from servers import STARTERS, ServerError
+
+    from lemap_graph.engine.remote import load_sources
+
+    try:
+        server = STARTERS[request.param](tmp_path_factory.mktemp(request.param))
+    except ServerError as e:
+        pytest.fail(f"{request.param}: {e}", pytrace=False)
+    try:
+        load_sources(server.engine())
+        yield server
+    finally:
+        server.stop()

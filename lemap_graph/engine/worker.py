@@ -25,9 +25,6 @@ from .durable import DurableStore
 from .errors import QueryError
 from .results import capped, error_reply, execute, serialize
 
-# Kept under their old names for callers that serialize answers the way workers do.
-_capped, _serialize = capped, serialize
-
 _QUERY_STACK_BYTES = 512 * 1024 * 1024  # deep but bracket-free input (long || chains) overflows 8 MB
 _PR_SET_PDEATHSIG = 1
 
