@@ -184,8 +184,11 @@ def cmd_build(args: argparse.Namespace) -> int:
     """(Re)build the on-disk store from the sources: reload changed files, drop the graphs of gone ones.
 
     The store is opened only for the build, under its lock; a running server takes the change
-    from the store's journal, so building beside `lemap serve` is safe.
+    from the store's journal, so building beside `lemap serve` is safe. With ``--endpoint`` the
+    sources go into an external SPARQL server instead, through its update endpoint.
     """
+    if _endpoint_settings(args):
+        return _build_remote(args)
     path = _store_path(args)
     sources = _sources(args)
     durable = DurableStore(path)
@@ -202,6 +205,45 @@ def cmd_build(args: argparse.Namespace) -> int:
         f"{report.removed} removed; {report.quads} quads in all"
     )
     return 0
+
+
+def _endpoint_settings(args: argparse.Namespace) -> dict | None:
+    """The settings for an external SPARQL server given by ``--endpoint`` options or ``LEMAP_SPARQL_ENDPOINT``."""
+    from .settings import load_settings
+
+    settings = load_settings()
+    for option, name in (("endpoint", "LEMAP_SPARQL_ENDPOINT"), ("update_endpoint", "LEMAP_UPDATE_ENDPOINT"),
+                         ("store_endpoint", "LEMAP_STORE_ENDPOINT")):
+        if getattr(args, option, None):
+            settings[name] = getattr(args, option)
+    return settings if settings.get("LEMAP_SPARQL_ENDPOINT") else None
+
+
+def _build_remote(args: argparse.Namespace) -> int:
+    from .engine.errors import QueryError
+    from .engine.loader import load_sources
+    from .engine.remote import RemoteEngine
+
+    settings = _endpoint_settings(args)
+    if not settings.get("LEMAP_UPDATE_ENDPOINT"):
+        raise CLIError("--endpoint needs --update-endpoint (or LEMAP_UPDATE_ENDPOINT) to write the sources", 2)
+    engine = RemoteEngine.from_settings(settings)
+    try:
+        report = load_sources(engine, _sources(args), progress=st.terminal_progress)
+    except st.SourceError as e:
+        raise CLIError(str(e)) from None
+    except QueryError as e:
+        raise CLIError(f"{settings['LEMAP_SPARQL_ENDPOINT']}: {e.message}", 1) from None
+    print(f"server {settings['LEMAP_SPARQL_ENDPOINT']}: {report.loaded} graphs loaded, {report.unchanged} unchanged, "
+          f"{report.removed} removed")
+    return 0
+
+
+def _endpoint_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--endpoint", metavar="URL", help="an external SPARQL 1.1 server's query URL instead of the embedded store "
+                                                      "(default: $LEMAP_SPARQL_ENDPOINT)")
+    p.add_argument("--update-endpoint", metavar="URL", help="its SPARQL Update URL, for writes (default: $LEMAP_UPDATE_ENDPOINT)")
+    p.add_argument("--store-endpoint", metavar="URL", help="its Graph Store Protocol URL, for dumps (default: $LEMAP_STORE_ENDPOINT)")
 
 
 # --- lemap validate -----------------------------------------------------------------------------
@@ -447,6 +489,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         server = importlib.import_module("webapp.server")
     except ImportError as e:
         raise CLIError(f"the web app cannot be loaded: {e}", 1) from None
+    remote = _endpoint_settings(args)
+    if remote:  # the app reads the settings from the environment, in every web process
+        os.environ.update({k: str(v) for k, v in remote.items() if k.endswith("ENDPOINT") and v})
     try:
         server.serve(args.host, args.port, _store_path(args))
     except StoreUnavailable as e:
@@ -592,8 +637,10 @@ def _add_data_commands(sub) -> None:
     p = _command(sub, "build", cmd_build, "(re)build the on-disk store from the sources",
                  "  lemap build                      # .lemap/store, or $LEMAP_STORE\n"
                  "  lemap build --store /tmp/store   # another folder\n"
+                 "  lemap build --endpoint http://localhost:8890/sparql --update-endpoint http://localhost:8890/sparql\n"
                  "Only changed files are reloaded; graphs of deleted files are dropped.")
     _store_options(p)
+    _endpoint_options(p)
 
     p = _command(sub, "validate", cmd_validate, "SHACL-validate the curated data against the project's shapes",
                  "  lemap validate                          # data/triples/*.ttl\n"
@@ -636,10 +683,12 @@ def _add_output_commands(sub) -> None:
 
     p = _command(sub, "serve", cmd_serve, "serve the web app and SPARQL endpoint",
                  "  lemap serve                         # http://127.0.0.1:5000\n"
-                 "  lemap serve --host 0.0.0.0 --port 8080 --store /srv/lemap/store")
+                 "  lemap serve --host 0.0.0.0 --port 8080 --store /srv/lemap/store\n"
+                 "  lemap serve --endpoint http://localhost:8890/sparql --update-endpoint http://localhost:8890/sparql")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     p.add_argument("--port", type=int, default=5000, help="port to listen on (default: 5000)")
     _store_options(p, root=False)
+    _endpoint_options(p)
 
 
     add_network_command(sub)

@@ -30,13 +30,22 @@ VENDOR_FILES = ("yasgui/yasgui.min.js", "yasgui/yasgui.min.css")
 @contextmanager
 def app_over(store, **config):
     """``create_app`` over ``store`` with one query worker (and ``config``); its workers stop on exit."""
+    import remote_apps
+    from lemap_graph.engine import Limits
+    from lemap_graph.settings import load_settings
     from webapp import create_app
 
-    app = create_app({"TESTING": True, "LEMAP_WORKERS": 1, **config}, store=store)
+    settings = {"TESTING": True, "LEMAP_WORKERS": 1, **config}
+    engine = None
+    if remote_apps.remote():  # the same test on an external SPARQL server (pytest --engine …)
+        engine = remote_apps.engine_over(store, Limits.from_settings({**load_settings(), **settings}))
+    app = create_app(settings, store=store, engine=engine)
     try:
         yield app
     finally:
         app.extensions["lemap"].close()
+        if engine is not None:
+            remote_apps.release(engine)
 
 
 def web_sources():

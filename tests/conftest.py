@@ -5,6 +5,20 @@ from __future__ import annotations
 import pytest
 
 
+def pytest_addoption(parser):
+    parser.addoption("--engine", choices=("embedded", "oxigraph", "virtuoso"), default="embedded",
+                     help="the engine the web tests' apps answer from: the embedded store (default) or an external "
+                          "SPARQL server started for the session (make test-servers runs both)")
+
+
+def pytest_configure(config):
+    import remote_apps
+
+    remote_apps.ENGINE["kind"] = config.getoption("--engine")
+    config.addinivalue_line("markers", "embedded_only: checks the embedded engine's own contract (a store changed in place, "
+                                       "worker processes); deselected on external servers with -m 'not embedded_only'")
+
+
 @pytest.fixture(scope="session")
 def curated_store():
     """An in-memory store built once per session from the real sources (ontology, schemes, data/triples)."""
@@ -47,10 +61,11 @@ def web_store():
 
 @pytest.fixture
 def web_app(web_store):
-    """The Flask app over :func:`web_store`, in testing mode."""
-    from webapp import create_app
+    """The Flask app over :func:`web_store`, in testing mode (on the engine ``--engine`` names)."""
+    from browser import app_over
 
-    return create_app({"TESTING": True}, store=web_store)
+    with app_over(web_store, LEMAP_WORKERS=4) as app:
+        yield app
 
 
 @pytest.fixture
@@ -62,18 +77,20 @@ def web_client(web_app):
 @pytest.fixture
 def live_server_factory():
     """Call with (store, config=None) to serve create_app over that store on a random port; stopped after the test."""
-    from webapp import create_app
+    from contextlib import ExitStack
+
+    from browser import app_over
 
     servers = []
+    with ExitStack() as apps:
+        def start(store, config=None):
+            live = serve(apps.enter_context(app_over(store, **{"LEMAP_WORKERS": 4, **(config or {})})))
+            servers.append(live)
+            return live
 
-    def start(store, config=None):
-        live = serve(create_app({"TESTING": True, **(config or {})}, store=store))
-        servers.append(live)
-        return live
-
-    yield start
-    for live in servers:
-        live.stop()
+        yield start
+        for live in servers:
+            live.stop()
 
 
 @pytest.fixture

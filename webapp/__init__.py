@@ -45,14 +45,15 @@ def security_headers(response: Response) -> Response:
     return response
 
 
-def create_app(config: Mapping[str, Any] | None = None, store=None) -> Flask:
-    """Build the Flask app over ``store`` (or the on-disk store named by ``LEMAP_STORE``)."""
+def create_app(config: Mapping[str, Any] | None = None, store=None, engine=None) -> Flask:
+    """Build the Flask app over ``engine``, or ``store``, or what the settings name (``LEMAP_SPARQL_ENDPOINT``,
+    else the on-disk store ``LEMAP_STORE``)."""
     app = Flask(__name__)
     app.config.update(load_settings())
     app.config.update(config or {})
     from .state import init_state
 
-    init_state(app, store)
+    init_state(app, store, engine)
     for name in BLUEPRINTS:
         app.register_blueprint(import_module(name).bp)
     app.after_request(security_headers)

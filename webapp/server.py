@@ -65,6 +65,12 @@ def gunicorn_options(host: str, port: int, settings: dict[str, Any] | None = Non
     }
 
 
+def _factory():
+    from webapp import create_app
+
+    return create_app()
+
+
 def serve(host: str, port: int, store_path: str | None) -> None:
     """Serve lemap on ``host:port`` with gunicorn until stopped (SIGINT/SIGTERM).
 
@@ -80,6 +86,9 @@ def serve(host: str, port: int, store_path: str | None) -> None:
     if store_path:
         os.environ["LEMAP_STORE"] = str(store_path)
     settings = load_settings()
+    if settings["LEMAP_SPARQL_ENDPOINT"]:  # an external server holds the data: no pool to start
+        _Gunicorn(_factory, gunicorn_options(host, port, settings)).run()
+        return
     durable = ensure_built(settings["LEMAP_STORE"])
     with durable.reading() as store:  # a damaged store stops here with its folder and why, not in a worker
         next(iter(store.named_graphs()), None)
@@ -87,12 +96,7 @@ def serve(host: str, port: int, store_path: str | None) -> None:
     engine.start()  # the pool answers from disk at once, and from memory once its copy is loaded
     os.environ[RUN_DIR_ENV] = str(engine.run_dir)
 
-    def factory():
-        from webapp import create_app
-
-        return create_app()
-
     try:
-        _Gunicorn(factory, gunicorn_options(host, port, settings)).run()
+        _Gunicorn(_factory, gunicorn_options(host, port, settings)).run()
     finally:
         engine.close()
