@@ -44,6 +44,12 @@ def _template_helpers() -> dict[str, Any]:
     return {"site_nav": site_nav, "sparql_url": sparql_url, "compact": queries.compact, "entity_page": entity_page}
 
 
+def base_iri() -> str:
+    """The base of lemap's IRIs (``LEMAP_BASE_IRI``), ending in ``/``."""
+    base = current_app.config.get("LEMAP_BASE_IRI") or "https://w3id.org/lemap/"
+    return base if base.endswith("/") else base + "/"
+
+
 def entity_page(iri: str) -> str | None:
     """The app's page for a lemap entity IRI (``…/id/country/AFG`` → ``/id/country/AFG``), or None.
 
@@ -139,8 +145,11 @@ def featured(named: list[queries.NamedQuery], n: int = 6) -> list[queries.NamedQ
     return sorted(runnable, key=question)[:n]
 
 
-def workbench_page() -> Response:
-    """The workbench: YASGUI over this app's endpoint, with the named queries as examples."""
+def workbench_page(run: str | None = None) -> Response:
+    """The workbench: YASGUI over this app's endpoint, with the named queries as examples.
+
+    :param run: a query to put in the editor and run as the page opens (``/sparql?query=…`` in a browser).
+    """
     examples = [
         {
             "name": q.name,
@@ -157,6 +166,10 @@ def workbench_page() -> Response:
         "termsUrl": url_for("workbench.vocabulary_terms"),
         "prefixes": list(queries.PREFIXES.items()),
         "examples": examples,
+        "baseIri": base_iri(),
+        "appRoot": request.script_root,
+        "maxRows": current_app.config.get("LEMAP_MAX_ROWS"),
+        "run": run,
     }
     html = render_template("workbench/workbench.html", config=config, examples=examples)
     return Response(html, mimetype="text/html")
