@@ -31,6 +31,7 @@ Runner = Callable[[str, Mapping[str, ox.NamedNode | ox.Literal]], QueryResult]
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 _SKOS = "http://www.w3.org/2004/02/skos/core#"
+SKOS_CONCEPT_SCHEME = _SKOS + "ConceptScheme"
 _LM = "https://w3id.org/lemap/ontology#"
 _SCHEMA = "https://schema.org/"
 _PROV = "http://www.w3.org/ns/prov#"
@@ -528,6 +529,53 @@ def concept_schemes(run: Runner) -> list[Scheme]:
     rows = _rows(_run(run, "dataset-schemes"))
     return [Scheme(r["scheme"].value, _pick_label(r["scheme"], r["label"]), _text(r["definition"]), int(r["concepts"].value))
             for r in rows]
+
+
+_VOID = "http://rdfs.org/ns/void#"
+_RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+_XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
+
+
+def _t(s: str, p: str, o: ox.NamedNode | ox.Literal) -> ox.Triple:
+    return ox.Triple(ox.NamedNode(s), ox.NamedNode(p), o)
+
+
+def listing_triples(iri: str, title: str, members: Iterable[tuple[str, str, str | None]]) -> list[ox.Triple]:
+    """An index page as RDF: ``iri`` is a VoID dataset whose ``rdfs:member`` s are the listed entities,
+    each with its label and (when known) its type.
+
+    :param iri: the list's IRI (``…/id/country/``).
+    :param title: what the list is, in words.
+    :param members: (IRI, label, type IRI or None) of each entity listed.
+
+    >>> ts = listing_triples("https://w3id.org/lemap/id/country/", "Every country", [("https://w3id.org/lemap/id/country/AFG", "Afghanistan", None)])
+    >>> sorted(t.predicate.value.rsplit("#", 1)[1] for t in ts)
+    ['entities', 'label', 'label', 'member', 'type']
+    """
+    members = list(members)
+    triples = [_t(iri, RDF_TYPE, ox.NamedNode(_VOID + "Dataset")), _t(iri, _RDFS + "label", ox.Literal(title, language="en")),
+               _t(iri, _VOID + "entities", ox.Literal(str(len(members)), datatype=ox.NamedNode(_XSD_INTEGER)))]
+    for member, label, type_ in members:
+        triples.append(_t(iri, _RDFS + "member", ox.NamedNode(member)))
+        triples.append(_t(member, _RDFS + "label", ox.Literal(label)))
+        if type_:
+            triples.append(_t(member, RDF_TYPE, ox.NamedNode(type_)))
+    return triples
+
+
+def kinds_triples(iri: str, kinds: Iterable[tuple[str, int]]) -> list[ox.Triple]:
+    """The index of kinds (``/id/``) as RDF: a VoID dataset with one subset per kind, each with its
+    URI space and number of entities."""
+    triples = [_t(iri, RDF_TYPE, ox.NamedNode(_VOID + "Dataset")),
+               _t(iri, _RDFS + "label", ox.Literal("Every kind of entity in lemap", language="en"))]
+    for kind, count in kinds:
+        subset = iri + kind + "/"
+        triples += [_t(iri, _VOID + "subset", ox.NamedNode(subset)),
+                    _t(subset, RDF_TYPE, ox.NamedNode(_VOID + "Dataset")),
+                    _t(subset, _RDFS + "label", ox.Literal(kind, language="en")),
+                    _t(subset, _VOID + "uriSpace", ox.Literal(subset)),
+                    _t(subset, _VOID + "entities", ox.Literal(str(count), datatype=ox.NamedNode(_XSD_INTEGER)))]
+    return triples
 
 
 # ------------------------------------------------------------------------------- IRIs and pages

@@ -299,12 +299,16 @@ def _split_suffix(rest: str) -> tuple[str, str | None]:
 
 
 @bp.get("/id/")
-def id_index():
-    """Every kind of entity, with how many there are."""
-    name, negotiated = _requested(None, (HTML,))
+@bp.get("/id/index.<any(html, ttl, jsonld, nt, rdf):suffix>")
+def id_index(suffix: str | None = None):
+    """Every kind of entity, with how many there are: a page, or a VoID dataset with a subset per kind."""
+    name, negotiated = _requested(suffix)
     kinds = describe.entity_kinds(_run(), _site().entities)
-    response = _html("index.html", kinds=kinds, members=None, schemes=None, kind=None, schema=_dataset_schema())
-    return _finish(response, negotiated=negotiated, links=None)
+    if name == HTML:
+        response = _html("index.html", kinds=kinds, members=None, schemes=None, kind=None, schema=_dataset_schema())
+    else:
+        response = _rdf_response(describe.kinds_triples(_site().entities, kinds), name)
+    return _finish(response, negotiated=negotiated, links=_links("/id/index", SUFFIXES))
 
 
 @bp.get("/id/<path:rest>")
@@ -312,6 +316,9 @@ def entity(rest: str):
     """One entity (or, for ``/id/<kind>/``, the index of a kind), in the format the client asks for."""
     if rest.endswith("/"):
         return _kind_index(rest.rstrip("/"))
+    kind, _, tail = rest.rpartition("/")
+    if kind and "/" not in kind and tail.startswith("index.") and tail[len("index."):] in SUFFIXES:
+        return _kind_index(kind, tail[len("index."):])
     path, suffix = _split_suffix(rest)
     if suffix and not _known(base_iri() + "id/" + path) and _known(base_iri() + "id/" + rest):
         path, suffix = rest, None  # a slug that really ends in ".ttl" (none does today)
@@ -354,17 +361,27 @@ def _entity_html(iri: str, path: str) -> Response:
                  rdf_type=describe.RDF_TYPE)
 
 
-def _kind_index(kind: str) -> Response:
-    name, negotiated = _requested(None, (HTML,))
+def _kind_index(kind: str, suffix: str | None = None) -> Response:
+    """The list of one kind (or of the concept schemes), negotiated like an entity: a page or RDF."""
+    name, negotiated = _requested(suffix)
+    links = _links(f"/id/{kind}/index", SUFFIXES)
+    iri = _site().entities + kind + "/"
     if kind == "scheme":
         schemes = describe.concept_schemes(_run())
+        if name != HTML:
+            members = [(s.iri, s.label, describe.SKOS_CONCEPT_SCHEME) for s in schemes]
+            return _finish(_rdf_response(describe.listing_triples(iri, "The concept schemes of lemap", members), name),
+                           negotiated=negotiated, links=links)
         response = _html("index.html", kinds=None, members=None, schemes=schemes, kind=kind, schema=_dataset_schema())
-        return _finish(response, negotiated=negotiated, links=None)
-    members = describe.kind_members(_run(), _site().entities + kind + "/") if "/" not in kind else []
+        return _finish(response, negotiated=negotiated, links=links)
+    members = describe.kind_members(_run(), iri) if "/" not in kind else []
     if not members:
-        return _finish(_not_found(HTML, f"There is no kind of entity called {kind!r} under /id/."), negotiated=negotiated, links=None)
+        return _finish(_not_found(name, f"There is no kind of entity called {kind!r} under /id/."), negotiated=negotiated, links=None)
+    if name != HTML:
+        triples = describe.listing_triples(iri, f"Every {kind} in lemap", [(m.iri, m.label, m.type) for m in members])
+        return _finish(_rdf_response(triples, name), negotiated=negotiated, links=links)
     response = _html("index.html", kinds=None, members=members, schemes=None, kind=kind, schema=_dataset_schema())
-    return _finish(response, negotiated=negotiated, links=None)
+    return _finish(response, negotiated=negotiated, links=links)
 
 
 # ------------------------------------------------------------------------ vocabulary and shapes
