@@ -578,7 +578,27 @@ def kinds_triples(iri: str, kinds: Iterable[tuple[str, int]]) -> list[ox.Triple]
     return triples
 
 
+def graph_rows(run: Runner) -> list[dict[str, str | None]]:
+    """Every named graph but the meta graph (named query ``graphs``): IRI, triples, origin, file,
+    derivedFrom, title, publisher, added, sha256, as text (None when unrecorded).
+
+    >>> from lemap_graph.store import load_project
+    >>> any(r["file"] == "ontology/lemap.ttl" and int(r["triples"]) > 100 for r in graph_rows(store_runner(load_project(None))))
+    True
+    """
+    return [{k: _text(v) for k, v in r.items()} for r in _rows(_run(run, "graphs"))]
+
+
 # ------------------------------------------------------------------------------- IRIs and pages
+
+
+#: What this app serves under lemap's base: entities, vocabulary, shapes, catalogue, VoID, endpoint,
+#: dumps, contexts and named graphs (first path segment, or the whole path).
+LOCAL_ROOTS = ("id/", "ontology", "shapes", "catalog", ".well-known/void", "sparql", "dump/", "context", "graph/")
+
+#: The IRI schemes a page may turn into a link; any other (javascript:, data: …) is shown as text.
+SAFE_SCHEMES = ("http", "https", "mailto")
+_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*):")
 
 
 def local_path(iri: str, base: str) -> str | None:
@@ -590,16 +610,25 @@ def local_path(iri: str, base: str) -> str | None:
     >>> b = "https://w3id.org/lemap/"
     >>> local_path(b + "id/country/AFG", b), local_path(b + "ontology#Activity", b), local_path("https://schema.org/Event", b)
     ('/id/country/AFG', '/ontology#Activity', None)
+    >>> local_path(b + "catalog#lemap", b), local_path(b + "graph/data/triples/asia", b), local_path(b + "id/", b)
+    ('/catalog#lemap', '/graph/data/triples/asia', '/id/')
     """
     if not iri.startswith(base):
         return None
     rest = iri[len(base):]
-    if rest.startswith("id/") and len(rest) > 3:
+    if rest == "" or any(rest.startswith(root) for root in LOCAL_ROOTS):
         return "/" + rest
-    for doc in ("ontology", "shapes"):
-        if rest == doc or rest.startswith(doc + "#"):
-            return "/" + rest
     return None
+
+
+def safe_link(iri: str) -> bool:
+    """Whether ``iri`` may become a link on a page: only ``http``, ``https`` and ``mailto`` IRIs may.
+
+    >>> safe_link("https://example.org/"), safe_link("mailto:a@b.org"), safe_link("javascript:alert(1)"), safe_link("data:,x")
+    (True, True, False, False)
+    """
+    found = _SCHEME.match(iri)
+    return bool(found) and found.group(1).lower() in SAFE_SCHEMES
 
 
 #: schema.org types for lemap's and the reused vocabularies' classes (schema: classes map to themselves).

@@ -55,3 +55,66 @@ def test_a_list_still_says_406_only_for_what_it_does_not_offer(curated_client) -
     assert r.status_code == 406 and "image/png" in r.get_data(as_text=True)
     r = curated_client.get("/id/no-such-kind/", headers={"Accept": "text/turtle"})
     assert r.status_code == 404 and r.mimetype == "text/turtle"
+
+
+# --- 9. IRIs under the base link to the app; local named graphs answer -------------------------------
+
+
+def local_hrefs(html: str) -> list[str]:
+    import re
+
+    return re.findall(r'<a [^>]*href="([^"]+)"', html)
+
+
+@pytest.mark.parametrize("page", ["/.well-known/void", "/catalog"])
+def test_void_and_catalogue_pages_link_lemap_iris_to_the_app(curated_client, page) -> None:
+    html = curated_client.get(page, headers={"Accept": "text/html"}).get_data(as_text=True)
+    hrefs = local_hrefs(html)
+    assert not [h for h in hrefs if h.startswith(BASE)], "no link leaves the app for an IRI under lemap's base"
+    assert any(h.startswith("/graph/") for h in hrefs) or any(h.startswith("/catalog") for h in hrefs)
+
+
+def test_every_local_graph_address_answers(curated_client) -> None:
+    html = curated_client.get("/.well-known/void", headers={"Accept": "text/html"}).get_data(as_text=True)
+    graphs = sorted({h for h in local_hrefs(html) if h.startswith("/graph/")})
+    assert graphs, "the VoID page lists the named graphs"
+    for path in graphs:
+        assert curated_client.get(path).status_code == 200, path
+
+
+def test_a_named_graph_is_a_page_and_its_triples(curated_client) -> None:
+    iri = BASE + "graph/ontology/lemap"
+    page = curated_client.get("/graph/ontology/lemap", headers={"Accept": "text/html"})
+    assert page.status_code == 200 and "ontology/lemap.ttl" in page.get_data(as_text=True)
+    r = curated_client.get("/graph/ontology/lemap", headers={"Accept": "text/turtle"})
+    assert r.status_code == 200 and r.mimetype == "text/turtle"
+    g = graph_of(r)
+    assert (rdflib.URIRef(BASE + "ontology#Activity"), rdflib.RDF.type, rdflib.OWL.Class) in g
+    ntriples = curated_client.get("/graph/ontology/lemap.nt")
+    assert len(graph_of(ntriples, "nt")) == len(g)
+    assert r.headers["Link"].count('rel="alternate"') == 4 and f'<{iri}>; rel="canonical"' in r.headers["Link"]
+    missing = curated_client.get("/graph/no/such/graph", headers={"Accept": "text/turtle"})
+    assert missing.status_code == 404 and missing.mimetype == "text/turtle"
+
+
+# --- links only where safe -----------------------------------------------------------------------------
+
+
+def test_entity_pages_link_only_http_https_and_mailto(web_store) -> None:
+    import pyoxigraph as ox
+
+    from browser import app_over
+
+    store = ox.Store()
+    store.extend(web_store)
+    afg = ox.NamedNode(BASE + "id/country/AFG")
+    graph = ox.NamedNode(BASE + "graph/test/unsafe")
+    see = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#seeAlso")
+    for target in ("javascript:alert(1)", "data:text/html,hi", "mailto:info@example.org", "https://example.org/x"):
+        store.add(ox.Quad(afg, see, ox.NamedNode(target), graph))
+    with app_over(store) as app:
+        html = app.test_client().get("/id/country/AFG", headers={"Accept": "text/html"}).get_data(as_text=True)
+    hrefs = local_hrefs(html)
+    assert "mailto:info@example.org" in hrefs and "https://example.org/x" in hrefs
+    assert not [h for h in hrefs if h.lower().startswith(("javascript:", "data:"))]
+    assert "javascript:alert(1)" in html, "an unsafe IRI is still shown, as text"

@@ -240,10 +240,19 @@ def _on_query_error(error: QueryError):
 # ---------------------------------------------------------------------------------- templates
 
 
-def _href(iri: str) -> str:
-    """Where a link to ``iri`` goes: this app's page for lemap's IRIs, the IRI itself otherwise."""
+def _href(iri: str) -> str | None:
+    """Where a link to ``iri`` goes: this app's page for lemap's IRIs, the IRI itself when its scheme is
+    safe (http, https, mailto), else None: the page shows it as text."""
     path = describe.local_path(iri, base_iri())
-    return request.script_root + path if path else iri
+    if path:
+        return request.script_root + path
+    return iri if describe.safe_link(iri) else None
+
+
+@bp.app_template_global("link_to")
+def link_to(iri: str) -> str | None:
+    """:func:`_href` for every page's templates (None: show the IRI as text, never as a link)."""
+    return _href(iri)
 
 
 @bp.app_template_filter("ld_json")
@@ -382,6 +391,41 @@ def _kind_index(kind: str, suffix: str | None = None) -> Response:
         return _finish(_rdf_response(triples, name), negotiated=negotiated, links=links)
     response = _html("index.html", kinds=None, members=members, schemes=None, kind=kind, schema=_dataset_schema())
     return _finish(response, negotiated=negotiated, links=links)
+
+
+# --------------------------------------------------------------------------------- named graphs
+
+
+@bp.get("/graph/<path:rest>")
+def named_graph(rest: str):
+    """One named graph: a page describing it (source, size, provenance) or, as RDF, its triples."""
+    path, suffix = _split_suffix(rest)
+    iri = base_iri() + "graph/" + path
+    if suffix and iri not in _state().engine.graphs():
+        path, suffix, iri = rest, None, base_iri() + "graph/" + rest
+    name, negotiated = _requested(suffix)
+    links = _links(f"/graph/{path}", SUFFIXES, canonical=iri)
+    if iri not in _state().engine.graphs():
+        return _finish(_not_found(name, f"{iri} is not a named graph of this store"), negotiated=negotiated, links=None)
+    if name == HTML:
+        response = _graph_html(iri, path)
+    else:
+        response = Response(_graph_rdf(iri, name), content_type=formats.find(name).content_type)
+    return _finish(response, negotiated=negotiated, links=links, location=f"/graph/{path}.{name}" if name != HTML else None)
+
+
+def _graph_rdf(iri: str, name: str) -> bytes:
+    """The graph's triples in one format, read whole through the engine (never row-capped)."""
+    if name == "nt":
+        return _state().engine.dump(ox.RdfFormat.N_TRIPLES, graph=iri)
+    ntriples = _state().engine.dump(ox.RdfFormat.N_TRIPLES, graph=iri)
+    return rdf_body(list(ox.parse(ntriples, format=ox.RdfFormat.N_TRIPLES)), name)
+
+
+def _graph_html(iri: str, path: str) -> Response:
+    rows = [r for r in describe.graph_rows(_run()) if r["graph"] == iri]
+    alternates = [(n, f"{request.script_root}/graph/{path}.{n}") for n in RDF_FORMATS]
+    return _html("named_graph.html", iri=iri, row=rows[0] if rows else {}, alternates=alternates, schema=_dataset_schema())
 
 
 # ------------------------------------------------------------------------ vocabulary and shapes
