@@ -473,10 +473,10 @@ def filter_options(steps: Iterable[Step]) -> dict[str, list[tuple[str, str]]]:
     ...          "regions": "r/central-asia r/eeca", "region_labels": "Central Asia; Eastern Europe and Central Asia"}]
     >>> options = filter_options(steps_from_records(rows))
     >>> options["region"], options["year"]
-    ([('central-asia', 'Central Asia'), ('eeca', 'Eastern Europe and Central Asia')], [('2015', '2015')])
+    ([('central-asia', 'Central Asia (also all of Eastern Europe and Central Asia)')], [('2015', '2015')])
     """
     steps = list(steps)
-    regions = {r: label for s in steps for r, label in zip(s.regions, _labels_in_slug_order(s))}
+    regions = _distinct_regions(steps)
     stages = {s.stage: s.stage_label for s in sorted(steps, key=lambda s: s.notation)}
     statuses = {s.status: s.status_label for s in steps}
     return {
@@ -485,6 +485,22 @@ def filter_options(steps: Iterable[Step]) -> dict[str, list[tuple[str, str]]]:
         "status": [(k, statuses[k]) for k in STATUSES if k in statuses],
         "year": [(y, y) for y in sorted({s.year for s in steps if s.year})],
     }
+
+
+def _distinct_regions(steps: list[Step]) -> dict[str, str]:
+    """Region slug → label, one option per distinct set of steps: a region that selects exactly the
+    steps a narrower one does (every EECA step is a Central Asian one) is folded into the narrower."""
+    labels = {r: label for s in steps for r, label in zip(s.regions, _labels_in_slug_order(s))}
+    groups: dict[frozenset[int], list[str]] = {}
+    for r in labels:
+        groups.setdefault(frozenset(i for i, s in enumerate(steps) if r in s.regions), []).append(r)
+    out = {}
+    for members, slugs in groups.items():
+        order = steps[min(members)].region_labels  # most specific first
+        slugs.sort(key=lambda r: order.index(labels[r]) if labels[r] in order else len(order))
+        wider = [labels[r] for r in slugs[1:]]
+        out[slugs[0]] = labels[slugs[0]] + (f" (also all of {' and '.join(wider)})" if wider else "")
+    return out
 
 
 def _labels_in_slug_order(step: Step) -> tuple[str, ...]:

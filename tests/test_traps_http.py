@@ -118,3 +118,59 @@ def test_entity_pages_link_only_http_https_and_mailto(web_store) -> None:
     assert "mailto:info@example.org" in hrefs and "https://example.org/x" in hrefs
     assert not [h for h in hrefs if h.lower().startswith(("javascript:", "data:"))]
     assert "javascript:alert(1)" in html, "an unsafe IRI is still shown, as text"
+
+
+# --- 4. /adoption/<country> in one voice; 10. wording and the CSV's byte-order mark -------------------
+
+
+def text_of(html: str) -> str:
+    import re
+
+    html = re.sub(r"<script.*?</script>|<style.*?</style>", "", html, flags=re.S)
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+def test_a_country_linked_only_indirectly_is_said_so_once(curated_client) -> None:
+    text = text_of(curated_client.get("/adoption/UKR").get_data(as_text=True))
+    assert "Ukraine has no adoption step of its own" in text and "only indirectly" in text
+    assert "From the Manual to Ukraine" not in text, "no heading that contradicts the lead"
+    assert "How Ukraine is linked to the Manual, indirectly" in text
+    assert "The graph records no adoption step" not in text
+    assert "11 quotes from the report" in text, "a global programme's long evidence is folded"
+
+
+def test_a_country_with_steps_under_way_is_said_plainly(curated_client) -> None:
+    text = text_of(curated_client.get("/adoption/KAZ").get_data(as_text=True))
+    assert "No step is recorded as done: under way" not in text
+    assert "Under way: Kazakhstan has a step in progress and none done yet." in text
+
+
+def test_the_country_filter_names_the_country(curated_client) -> None:
+    text = text_of(curated_client.get("/adoption?country=KAZ").get_data(as_text=True))
+    assert "steps shown for Kazakhstan" in text and "for KAZ" not in text
+
+
+def test_the_adoption_csv_starts_with_a_byte_order_mark(curated_client) -> None:
+    import csv
+    import io
+
+    body = curated_client.get("/adoption.csv").data
+    assert body.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
+    assert rows and "country" in rows[0] and any("–" in v for r in rows for v in r.values() if v)
+
+
+def test_the_region_filter_has_no_duplicate_choice(curated_client) -> None:
+    import re
+
+    html = curated_client.get("/adoption").get_data(as_text=True)
+    select = html.split('id="filter-region"', 1)[1].split("</select>", 1)[0]
+    options = re.findall(r'<option value="([^"]+)"[^>]*>([^<]+)</option>', select)
+    labels = [label for _, label in options]
+    assert not ("Central Asia" in labels and "Eastern Europe and Central Asia" in labels)
+    countries = {}
+    for value, _ in options:
+        page = curated_client.get("/adoption.json", query_string={"region": value}).get_json()
+        countries[value] = frozenset(r["iso3"] for r in page["rows"])
+    assert len(set(countries.values())) == len(countries), "every region choice selects a different set of countries"
+    assert curated_client.get("/adoption.json?region=eeca").get_json()["rows"], "the folded region still filters by URL"

@@ -233,6 +233,13 @@
     return params;
   }
 
+  // The filter holds an ISO code; the page says the country's name.
+  function countryName(code) {
+    if (!code) return "";
+    var found = config.countries.filter(function (c) { return c.alpha3 === code.toUpperCase(); })[0];
+    return found ? found.label : code;
+  }
+
   function refreshTable() {
     var params = currentParams();
     var query = params.toString();
@@ -249,7 +256,7 @@
         document.querySelector("#row-count [data-count]").textContent = String(body.count);
         var note = document.querySelector("#row-count [data-country-note]");
         note.hidden = !params.get("country");
-        note.querySelector("[data-country]").textContent = params.get("country") || "";
+        note.querySelector("[data-country]").textContent = countryName(params.get("country"));
         ["csv", "json", "xlsx"].forEach(function (ext) {
           document.getElementById("download-" + ext).setAttribute("href", downloadUrl(ext, query));
         });
