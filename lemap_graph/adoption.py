@@ -504,17 +504,20 @@ def _distinct_regions(steps: list[Step]) -> dict[str, str]:
 
 
 def _labels_in_slug_order(step: Step) -> tuple[str, ...]:
-    # region_labels were re-ordered (most specific first); find each slug's label by name instead.
+    """Each region slug's label (region_labels were re-ordered, most specific first).
+
+    >>> s = steps_from_records([{"country": "c/KAZ", "regions": "r/eeca r/central-asia",
+    ...                          "region_labels": "Eastern Europe and Central Asia; Central Asia"}])[0]
+    >>> _labels_in_slug_order(s)
+    ('Eastern Europe and Central Asia', 'Central Asia')
+    """
     by_slug = {"central-asia": "Central Asia"}
     labels = list(step.region_labels)
-    out = []
-    for r in step.regions:
-        if r in by_slug and by_slug[r] in labels:
-            out.append(by_slug[r])
-            labels.remove(by_slug[r])
-        else:
-            out.append(labels.pop(0) if labels else r)
-    return tuple(out)
+    # the slugs known by name take their labels first, so the others cannot take theirs
+    named = {r: by_slug[r] for r in step.regions if r in by_slug and by_slug[r] in labels}
+    for label in named.values():
+        labels.remove(label)
+    return tuple(named[r] if r in named else (labels.pop(0) if labels else r) for r in step.regions)
 
 
 # ------------------------------------------------------------------------------------ exports
