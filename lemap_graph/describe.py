@@ -834,7 +834,9 @@ def ontology_html(triples: Iterable[ox.Triple], namespace: str, *, page_url: str
         page = page.replace("</head>", script + "</head>", 1)
     if nav:
         links = " · ".join(f'<a href="{html_lib.escape(href)}">{html_lib.escape(text)}</a>' for href, text in nav)
-        bar = f'<nav class="lemap-bar" aria-label="lemap" style="padding:0.5rem 1rem;background:#1d2433;color:#fff">{links}</nav>'
+        # as wide as pyLODE's #content (calc(100% - 150px)), so its fixed table of contents never covers the bar
+        bar = (f'<nav class="lemap-bar" aria-label="lemap" style="padding:0.5rem 1rem;background:#1d2433;color:#fff;'
+               f'width:calc(100% - 150px);box-sizing:border-box">{links}</nav>')
         bar = bar.replace("<a ", '<a style="color:#fff" ')
         page = re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + bar, page, count=1)
     return page

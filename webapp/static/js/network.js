@@ -253,6 +253,7 @@
     document.getElementById("network-controls").hidden = true;
     container.setAttribute("data-ready", "empty");
     statusLine.textContent = "No organisation matches these filters.";
+    panel.replaceChildren(el("p", { className: "muted", text: "Nothing to pick: widen the filters to see organisations here." }));
   }
 
   function draw(data) {
