@@ -8,14 +8,18 @@ STAMP    = $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1
 HOST    ?= 127.0.0.1
 PORT    ?= 5000
 
-.PHONY: setup assets browser build serve test bench clean
+.PHONY: setup assets browser build serve port-free test bench clean
+
+# setuptools' build backend warns through Python's warnings (a UserWarning per editable install):
+# ignored here so `--quiet` means quiet.
+QUIET_PIP = PYTHONWARNINGS=ignore::UserWarning $(BIN)/python -m pip install --quiet
 
 setup: $(STAMP) assets
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(QUIET_PIP) --upgrade pip
+	$(QUIET_PIP) -e '.[test]'
 	touch $@
 
 # Front-end libraries from npm at the versions package-lock.json pins, copied into webapp/static/vendor.
@@ -35,8 +39,15 @@ browser:
 build: setup
 	$(BIN)/lemap build
 
-serve: build
+serve: port-free build
 	$(BIN)/lemap serve --host $(HOST) --port $(PORT)
+
+# Before anything is built: a port another program holds gets a sentence, not gunicorn's "Can't connect".
+port-free:
+	@python3 -c "import socket, sys; s = socket.socket(); \
+	  sys.exit(s.connect_ex(('$(HOST)', $(PORT))) == 0)" || { \
+	  echo "make serve: port $(PORT) on $(HOST) is already in use (another lemap, or another program)." >&2; \
+	  echo "Stop it, or serve on another port: make serve PORT=$$(( $(PORT) + 1 ))" >&2; exit 2; }
 
 test: setup browser
 	$(BIN)/python -m pytest
@@ -45,7 +56,7 @@ test: setup browser
 BENCH_STAMP = $(VENV)/.bench-installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
 $(BENCH_STAMP): $(STAMP)
-	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	$(QUIET_PIP) -e '.[test,bench]'
 	touch $@
 
 bench: build $(BENCH_STAMP)
