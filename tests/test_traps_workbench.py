@@ -225,6 +225,7 @@ SELECT ?class (COUNT(?s) AS ?instances) WHERE { ?s a ?class } GROUP BY ?class OR
     assert any(t.startswith("skos:") or t.startswith("lm:") for t in texts), "bars are labelled with the classes"
     bars = page.eval_on_selector_all(".yasr .lemap-chart svg rect", "rs => rs.length")
     assert bars >= 3
+    page.evaluate("document.querySelector('.yasr').scrollIntoView()")
     save_screenshot(page, "workbench-chart-1366")
     assert page.console_errors == []
     assert outside_requests(page, live_server) == []

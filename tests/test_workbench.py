@@ -172,8 +172,9 @@ def test_yasgui_asks_other_hosts_only_where_the_workbench_stops_it() -> None:
 
 def test_workbench_script_writes_no_data_as_html() -> None:
     script = (ROOT / "webapp" / "static" / "js" / "workbench.js").read_text()
-    for risky in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write"):
-        assert risky not in script
+    for name in ("workbench.js", "workbench-chart.js"):
+        for risky in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write"):
+            assert risky not in (ROOT / "webapp" / "static" / "js" / name).read_text(), (name, risky)
     assert 'Yasqe.defaults.autocompleters = ["variables", "prefixes"]' in script
 
 
