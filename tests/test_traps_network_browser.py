@@ -39,6 +39,17 @@ def test_the_graph_is_readable_at_a_glance(page, live, warnings) -> None:
     assert box["width"] >= 900 and box["height"] >= 600, f"the canvas is {box['width']:.0f}×{box['height']:.0f} px"
     label_px = float(page.get_attribute("#network-canvas", "data-label-px"))
     assert label_px >= 12, f"labels are {label_px:.1f} px on screen"
+    overlaps = page.evaluate("""() => {
+        const boxes = lemapNetwork.cy.nodes().filter(n => n.data('name'))
+            .map(n => n.boundingBox({includeNodes: false, includeLabels: true}));
+        let n = 0;
+        for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
+            const a = boxes[i], b = boxes[j];
+            if (a.x1 < b.x2 && a.x2 > b.x1 && a.y1 < b.y2 && a.y2 > b.y1) n++;
+        }
+        return {overlaps: n, labels: boxes.length};
+    }""")
+    assert overlaps["overlaps"] == 0 and overlaps["labels"] >= 15, overlaps
     save_screenshot(page, "network-1366")
     assert warnings == [], f"{len(warnings)} console warnings, first: {warnings[:1]}"
     assert page.console_errors == []

@@ -103,12 +103,15 @@
     var max = 0;
     state.data.nodes.forEach(function (n) { max = Math.max(max, Number(n[state.size]) || 0); });
     var keep = labelled(state.data);
+    state.labels = {};
     cy.batch(function () {
       cy.nodes().forEach(function (n) {
         var d = raw(n);
-        n.data({ size: sizeOf(d, max), colour: colourOf(d), name: keep[d.id] ? shortName(d) : "" });
+        state.labels[d.id] = keep[d.id] ? shortName(d) : "";
+        n.data({ size: sizeOf(d, max), colour: colourOf(d), name: state.labels[d.id] });
       });
     });
+    if (container.getAttribute("data-ready") === "true") { declutter(); }
     drawLegend();
   }
 
@@ -230,6 +233,33 @@
     container.setAttribute("data-label-px", (size * cy.zoom()).toFixed(1));
   }
 
+  // Like Gephi's preview: a label that would overlap a more central node's label is not drawn (it
+  // shows when zoomed in far enough, or when its node is picked). Every wanted label is put on, its
+  // box measured by Cytoscape, then the ones that clash are taken off again, most central first kept.
+  function declutter() {
+    var cy = state.cy;
+    var ranked = cy.nodes().sort(function (a, b) { return (Number(raw(b)[state.size]) || 0) - (Number(raw(a)[state.size]) || 0); });
+    cy.batch(function () { ranked.forEach(function (n) { n.data("name", state.labels[n.id()] || ""); }); });
+    var boxes = ranked.map(function (n) { return n.data("name") ? n.boundingBox({ includeNodes: false, includeLabels: true }) : null; });
+    var kept = [];
+    var hidden = 0;
+    cy.batch(function () {
+      ranked.forEach(function (n, i) {
+        var box = boxes[i];
+        if (!box) { return; }
+        var clash = kept.some(function (b) { return box.x1 < b.x2 && box.x2 > b.x1 && box.y1 < b.y2 && box.y2 > b.y1; });
+        if (clash && !n.selected()) { n.data("name", ""); hidden += 1; } else { kept.push(box); }
+      });
+    });
+    container.setAttribute("data-labels-hidden", String(hidden));
+  }
+
+  var declutterTimer = null;
+  function declutterSoon() {
+    clearTimeout(declutterTimer);
+    declutterTimer = setTimeout(declutter, 60);
+  }
+
   function zoomBy(factor) {
     var cy = state.cy;
     if (!cy) { return; }
@@ -279,7 +309,9 @@
       state.layoutMs = Math.round(performance.now() - started);
       cy.fit(undefined, 30);
       keepLabelsLegible();
-      cy.on("zoom", keepLabelsLegible);
+      declutter();
+      cy.on("zoom", function () { keepLabelsLegible(); declutterSoon(); });
+      cy.on("select unselect", "node", declutterSoon);
       container.setAttribute("data-layout-ms", String(state.layoutMs));
       container.setAttribute("data-ready", "true");
       var shown = state.drawnEdges < data.edges.length ?
