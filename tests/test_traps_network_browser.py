@@ -31,6 +31,8 @@ def open_view(page, live, query: str = "", ready: str = "true") -> None:
     page.set_viewport_size(DESKTOP)
     page.goto(f"{live.url}/network{query}")
     page.wait_for_selector(f"#network-canvas[data-ready='{ready}']", state="attached")
+    if ready == "true":
+        page.wait_for_selector("#network-canvas[data-labels-hidden]", state="attached")
 
 
 def test_the_graph_is_readable_at_a_glance(page, live, warnings) -> None:
@@ -40,7 +42,7 @@ def test_the_graph_is_readable_at_a_glance(page, live, warnings) -> None:
     label_px = float(page.get_attribute("#network-canvas", "data-label-px"))
     assert label_px >= 12, f"labels are {label_px:.1f} px on screen"
     overlaps = page.evaluate("""() => {
-        const boxes = lemapNetwork.cy.nodes().filter(n => n.data('name'))
+        const boxes = lemapNetwork.cy.nodes().filter(n => n.data('name') && Number(n.style('text-opacity')) > 0)
             .map(n => n.boundingBox({includeNodes: false, includeLabels: true}));
         let n = 0;
         for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {

@@ -111,7 +111,7 @@
         n.data({ size: sizeOf(d, max), colour: colourOf(d), name: state.labels[d.id] });
       });
     });
-    if (container.getAttribute("data-ready") === "true") { declutter(); }
+    if (container.getAttribute("data-ready") === "true") { declutterSoon(); }
     drawLegend();
   }
 
@@ -198,7 +198,8 @@
         "curve-style": "haystack" } },
       { selector: "node:selected", style: { "border-width": 4, "border-color": "#f2a900" } },
       { selector: "edge:selected", style: { "line-color": "#f2a900", "opacity": 1 } },
-      { selector: ".faded", style: { "opacity": 0.15 } }
+      { selector: ".faded", style: { "opacity": 0.15 } },
+      { selector: "node.quiet", style: { "text-opacity": 0 } }
     ];
   }
 
@@ -234,30 +235,33 @@
   }
 
   // Like Gephi's preview: a label that would overlap a more central node's label is not drawn (it
-  // shows when zoomed in far enough, or when its node is picked). Every wanted label is put on, its
-  // box measured by Cytoscape, then the ones that clash are taken off again, most central first kept.
+  // shows when zoomed in far enough, or when its node is picked). Labels keep their text and are
+  // only made transparent (class "quiet"), so Cytoscape measures every box the same way.
   function declutter() {
     var cy = state.cy;
     var ranked = cy.nodes().sort(function (a, b) { return (Number(raw(b)[state.size]) || 0) - (Number(raw(a)[state.size]) || 0); });
-    cy.batch(function () { ranked.forEach(function (n) { n.data("name", state.labels[n.id()] || ""); }); });
-    var boxes = ranked.map(function (n) { return n.data("name") ? n.boundingBox({ includeNodes: false, includeLabels: true }) : null; });
     var kept = [];
-    var hidden = 0;
-    cy.batch(function () {
-      ranked.forEach(function (n, i) {
-        var box = boxes[i];
-        if (!box) { return; }
-        var clash = kept.some(function (b) { return box.x1 < b.x2 && box.x2 > b.x1 && box.y1 < b.y2 && box.y2 > b.y1; });
-        if (clash && !n.selected()) { n.data("name", ""); hidden += 1; } else { kept.push(box); }
-      });
+    var quiet = [];
+    ranked.forEach(function (n) {
+      if (!n.data("name")) { return; }
+      var box = n.boundingBox({ includeNodes: false, includeLabels: true });
+      var clash = kept.some(function (b) { return box.x1 < b.x2 && box.x2 > b.x1 && box.y1 < b.y2 && box.y2 > b.y1; });
+      if (clash && !n.selected()) { quiet.push(n); } else { kept.push(box); }
     });
-    container.setAttribute("data-labels-hidden", String(hidden));
+    cy.batch(function () {
+      cy.nodes().removeClass("quiet");
+      quiet.forEach(function (n) { n.addClass("quiet"); });
+    });
+    container.setAttribute("data-labels-hidden", String(quiet.length));
   }
 
+  // After a style change Cytoscape measures labels at its next frame: measure them after it, or the
+  // boxes (and the label textures sized from them) would still have the old font size.
   var declutterTimer = null;
   function declutterSoon() {
     clearTimeout(declutterTimer);
-    declutterTimer = setTimeout(declutter, 60);
+    container.removeAttribute("data-labels-hidden");
+    declutterTimer = setTimeout(function () { state.cy.one("render", declutter); state.cy.forceRender(); }, 60);
   }
 
   function zoomBy(factor) {
@@ -309,7 +313,7 @@
       state.layoutMs = Math.round(performance.now() - started);
       cy.fit(undefined, 30);
       keepLabelsLegible();
-      declutter();
+      declutterSoon();
       cy.on("zoom", function () { keepLabelsLegible(); declutterSoon(); });
       cy.on("select unselect", "node", declutterSoon);
       container.setAttribute("data-layout-ms", String(state.layoutMs));
