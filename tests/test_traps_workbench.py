@@ -238,3 +238,22 @@ def test_a_result_without_numbers_offers_no_chart(page, live_server) -> None:
     run(page)
     cells(page)
     assert "disabled" in (page.get_attribute(".yasr .select_chart", "class") or "")
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("status, words", [
+    (429, "Too many of your queries are running at once"),
+    (503, "The server could not answer this query now"),
+])
+def test_busy_answers_are_said_in_words(page, live_server, status, words) -> None:
+    """The admission limits answer JSON with a message (and a Retry-After); the page says what it means."""
+    body = json.dumps({"status": status, "error": "Busy", "message": "2 heavy queries of yours are running", "retry_after": 5})
+    page.route("**/sparql", lambda route: route.fulfill(status=status, body=body, content_type="application/json",
+                                                         headers={"Retry-After": "5"})
+               if route.request.method == "POST" else route.continue_())
+    open_workbench(page, live_server)
+    set_query(page, "SELECT * WHERE { ?s ?p ?o } LIMIT 1")
+    run(page)
+    shown = " ".join(page.wait_for_selector(".yasr .lemap-error").text_content().split())
+    assert words in shown and f"HTTP {status}" in shown and "2 heavy queries of yours are running" in shown
+    assert "Try again in 5 s." in shown
