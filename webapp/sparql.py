@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from flask import Blueprint, Response, jsonify, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from lemap_graph.engine import SD_PREFIXES, QueryError, negotiate, service_description
 from lemap_graph import syntax
+from lemap_graph.engine import SD_PREFIXES, QueryError, negotiate, service_description
 from lemap_graph.formats import serialize_triples
 from lemap_graph.queries import PREFIXES
 
