@@ -257,3 +257,21 @@ def test_busy_answers_are_said_in_words(page, live_server, status, words) -> Non
     shown = " ".join(page.wait_for_selector(".yasr .lemap-error").text_content().split())
     assert words in shown and f"HTTP {status}" in shown and "2 heavy queries of yours are running" in shown
     assert "Try again in 5 s." in shown
+
+
+@pytest.mark.browser
+def test_counts_per_year_are_drawn_on_a_year_axis(page, live_server) -> None:
+    page.set_viewport_size(DESKTOP)
+    open_workbench(page, live_server)
+    set_query(page, "SELECT ?year ?activities WHERE { VALUES (?year ?activities) { (2014 3) (2015 5) (2016 2) (2018 7) } }")
+    run(page)
+    cells(page)
+    page.click(".yasr .select_chart")
+    page.wait_for_selector(".yasr .lemap-chart svg")
+    assert page.eval_on_selector(".lemap-chart select[name=value]", "s => s.value") == "activities"
+    assert page.eval_on_selector(".lemap-chart select[name=label]", "s => s.value") == "year"
+    texts = page.eval_on_selector_all(".yasr .lemap-chart svg text", "ts => ts.map(t => t.textContent)")
+    assert {"2014", "2015", "2016", "2018"} <= set(texts), texts
+    assert any("?activities" in t for t in texts) and any("?year" in t for t in texts)
+    assert page.eval_on_selector_all(".yasr .lemap-chart svg rect", "rs => rs.length") >= 4
+    assert page.console_errors == []
