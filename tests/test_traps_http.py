@@ -174,3 +174,10 @@ def test_the_region_filter_has_no_duplicate_choice(curated_client) -> None:
         countries[value] = frozenset(r["iso3"] for r in page["rows"])
     assert len(set(countries.values())) == len(countries), "every region choice selects a different set of countries"
     assert curated_client.get("/adoption.json?region=eeca").get_json()["rows"], "the folded region still filters by URL"
+
+
+def test_list_pages_link_their_rdf(curated_client) -> None:
+    for page, data in (("/id/", "/id/index.ttl"), ("/id/country/", "/id/country/index.ttl"), ("/id/scheme/", "/id/scheme/index.jsonld")):
+        html = curated_client.get(page, headers={"Accept": "text/html"}).get_data(as_text=True)
+        assert f'href="{data}"' in html, page
+        assert curated_client.get(data).status_code == 200
