@@ -8,18 +8,14 @@ STAMP    = $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1
 HOST    ?= 127.0.0.1
 PORT    ?= 5000
 
-.PHONY: setup assets browser build serve port-free test bench clean
-
-# setuptools' build backend warns through Python's warnings (a UserWarning per editable install):
-# ignored here so `--quiet` means quiet.
-QUIET_PIP = PYTHONWARNINGS=ignore::UserWarning $(BIN)/python -m pip install --quiet
+.PHONY: setup assets browser build serve test bench clean
 
 setup: $(STAMP) assets
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(QUIET_PIP) --upgrade pip
-	$(QUIET_PIP) -e '.[test]'
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@
 
 # Front-end libraries from npm at the versions package-lock.json pins, copied into webapp/static/vendor.
@@ -43,6 +39,7 @@ serve: port-free build
 	$(BIN)/lemap serve --host $(HOST) --port $(PORT)
 
 # Before anything is built: a port another program holds gets a sentence, not gunicorn's "Can't connect".
+.PHONY: port-free
 port-free:
 	@python3 -c "import socket, sys; s = socket.socket(); \
 	  sys.exit(s.connect_ex(('$(HOST)', $(PORT))) == 0)" || { \
@@ -56,7 +53,7 @@ test: setup browser
 BENCH_STAMP = $(VENV)/.bench-installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
 $(BENCH_STAMP): $(STAMP)
-	$(QUIET_PIP) -e '.[test,bench]'
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	touch $@
 
 bench: build $(BENCH_STAMP)
@@ -64,3 +61,8 @@ bench: build $(BENCH_STAMP)
 
 clean:
 	rm -rf .lemap node_modules webapp/static/vendor
+
+# setuptools' build backend warns through Python's warnings (a UserWarning per editable install, and
+# one per data folder before those were found as packages): silenced for the installs alone, so
+# `pip install --quiet` is quiet.
+$(STAMP) $(BENCH_STAMP): export PYTHONWARNINGS = ignore::UserWarning

@@ -104,34 +104,6 @@ def error_response(error: QueryError) -> Response:
     return response
 
 
-def worded(error: QueryError, text: str | None) -> QueryError:
-    """A syntax error said in one readable line (an undeclared prefix named, with the fix); others as they are."""
-    if error.status != 400 or text is None or not error.message.startswith("SPARQL syntax error"):
-        return error
-    problem = syntax.readable(text, error.message, error.line, error.column, PREFIXES)
-    return QueryError(400, problem.message, problem.line, problem.column)
-
-
-def _wants_page() -> bool:
-    """Whether a browser opened the URL as a page: it prefers text/html and navigates to a document.
-
-    Browsers say so by ``Sec-Fetch-Dest: document`` or by listing ``application/xhtml+xml``; a
-    program that merely tolerates HTML (``text/html, */*;q=0.1``) still gets results.
-    """
-    accept = request.headers.get("Accept") or ""
-    navigating = request.headers.get("Sec-Fetch-Dest") == "document" or "application/xhtml+xml" in accept
-    return navigating and "text/html" in accept and negotiate(accept, "results", extra=("text/html",)) == "text/html"
-
-
-def _open_in_workbench(text: str) -> Response:
-    """``/sparql?query=…`` opened in a browser: the workbench with that query, run as the page opens."""
-    from webapp.workbench import workbench_page  # written alongside; imported when first needed
-
-    response = workbench_page(run=text)
-    response.vary.add("Accept")
-    return response
-
-
 def read_request() -> ProtocolRequest:
     """Read the query and dataset from GET parameters or a POST body, enforcing the protocol's rules.
 
@@ -194,3 +166,34 @@ def _describe_service() -> Response:
         return workbench_page()
     triples = service_description(request.base_url, get_state().engine.graphs())
     return Response(serialize_triples(triples, choice, prefixes=SD_PREFIXES), content_type=choice.content_type)
+
+
+# ---------------------------------------------------------------- for people: readable errors, the workbench
+
+
+def worded(error: QueryError, text: str | None) -> QueryError:
+    """A syntax error said in one readable line (an undeclared prefix named, with the fix); others as they are."""
+    if error.status != 400 or text is None or not error.message.startswith("SPARQL syntax error"):
+        return error
+    problem = syntax.readable(text, error.message, error.line, error.column, PREFIXES)
+    return QueryError(400, problem.message, problem.line, problem.column)
+
+
+def _wants_page() -> bool:
+    """Whether a browser opened the URL as a page: it prefers text/html and navigates to a document.
+
+    Browsers say so by ``Sec-Fetch-Dest: document`` or by listing ``application/xhtml+xml``; a
+    program that merely tolerates HTML (``text/html, */*;q=0.1``) still gets results.
+    """
+    accept = request.headers.get("Accept") or ""
+    navigating = request.headers.get("Sec-Fetch-Dest") == "document" or "application/xhtml+xml" in accept
+    return navigating and "text/html" in accept and negotiate(accept, "results", extra=("text/html",)) == "text/html"
+
+
+def _open_in_workbench(text: str) -> Response:
+    """``/sparql?query=…`` opened in a browser: the workbench with that query, run as the page opens."""
+    from webapp.workbench import workbench_page  # written alongside; imported when first needed
+
+    response = workbench_page(run=text)
+    response.vary.add("Accept")
+    return response
