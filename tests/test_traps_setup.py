@@ -75,6 +75,6 @@ def test_the_store_lock_error_is_documented_as_it_reads(tmp_path) -> None:
         holder.wait()
     assert second.returncode != 0
     message = second.stderr.strip().splitlines()[-1]
-    assert "Resource temporarily unavailable" in message and "is `lemap serve` using it?" in message
-    for words in ("cannot open the store at", "for writing: IO error: While lock file:", "Resource temporarily unavailable (is `lemap serve`"):
-        assert words in " ".join(README.split()), words
+    assert "/LOCK: Resource temporarily unavailable" in message and str(store) in message
+    readme = " ".join(README.split())
+    assert "/LOCK: Resource temporarily unavailable`, another process holds the on-disk store" in readme
