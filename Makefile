@@ -62,7 +62,7 @@ bench: build $(BENCH_STAMP)
 clean:
 	rm -rf .lemap node_modules webapp/static/vendor
 
-# setuptools' build backend warns through Python's warnings (a UserWarning per editable install, and
-# one per data folder before those were found as packages): silenced for the installs alone, so
+# setuptools' build backend warns through Python's warnings (a UserWarning per data folder it is not
+# told about, one per editable install: about 380 lines): silenced for the installs alone, so
 # `pip install --quiet` is quiet.
 $(STAMP) $(BENCH_STAMP): export PYTHONWARNINGS = ignore::UserWarning

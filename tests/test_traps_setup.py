@@ -41,18 +41,6 @@ def test_the_installs_run_without_setuptools_warnings() -> None:
     assert all("--quiet" in line for line in MAKEFILE.splitlines() if "pip install" in line)
 
 
-def test_setuptools_finds_every_data_folder_as_a_package() -> None:
-    """The "Package would be ignored" warnings came from data folders setuptools was not told about."""
-    import tomllib
-
-    from setuptools import find_namespace_packages
-
-    find = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]["find"]
-    found = set(find_namespace_packages(where=str(ROOT), include=find["include"]))
-    for folder in ("lemap_graph/sparql", "lemap_graph/sparql/checks", "webapp/templates", "webapp/static/js", "webapp/static/css"):
-        assert folder.replace("/", ".") in found
-
-
 def test_the_readme_says_how_to_pick_a_port_and_lists_each_folder_once() -> None:
     assert "make serve PORT=" in README
     layout = README.split("## Repository layout", 1)[1].split("\n## ", 1)[0]
