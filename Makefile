@@ -57,8 +57,16 @@ browser:
 build: setup
 	$(BIN)/lemap build
 
-serve: build
+serve: port-free build
 	$(BIN)/lemap serve --host $(HOST) --port $(PORT)
+
+# Before anything is built: a port another program holds gets a sentence, not gunicorn's "Can't connect".
+.PHONY: port-free
+port-free:
+	@python3 -c "import socket, sys; s = socket.socket(); \
+	  sys.exit(s.connect_ex(('$(HOST)', $(PORT))) == 0)" || { \
+	  echo "make serve: port $(PORT) on $(HOST) is already in use (another lemap, or another program)." >&2; \
+	  echo "Stop it, or serve on another port: make serve PORT=$$(( $(PORT) + 1 ))" >&2; exit 2; }
 
 test: setup browser
 	$(BIN)/python -m pytest
@@ -79,3 +87,8 @@ loadtest: build
 
 clean:
 	rm -rf .lemap node_modules webapp/static/vendor
+
+# setuptools' build backend warns through Python's warnings (a UserWarning per data folder it is not
+# told about, one per editable install: about 380 lines): silenced for the installs alone, so
+# `pip install --quiet` is quiet.
+$(STAMP) $(BENCH_STAMP): export PYTHONWARNINGS = ignore::UserWarning

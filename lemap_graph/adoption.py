@@ -473,10 +473,10 @@ def filter_options(steps: Iterable[Step]) -> dict[str, list[tuple[str, str]]]:
     ...          "regions": "r/central-asia r/eeca", "region_labels": "Central Asia; Eastern Europe and Central Asia"}]
     >>> options = filter_options(steps_from_records(rows))
     >>> options["region"], options["year"]
-    ([('central-asia', 'Central Asia'), ('eeca', 'Eastern Europe and Central Asia')], [('2015', '2015')])
+    ([('central-asia', 'Central Asia (also all of Eastern Europe and Central Asia)')], [('2015', '2015')])
     """
     steps = list(steps)
-    regions = {r: label for s in steps for r, label in zip(s.regions, _labels_in_slug_order(s))}
+    regions = _distinct_regions(steps)
     stages = {s.stage: s.stage_label for s in sorted(steps, key=lambda s: s.notation)}
     statuses = {s.status: s.status_label for s in steps}
     return {
@@ -487,18 +487,37 @@ def filter_options(steps: Iterable[Step]) -> dict[str, list[tuple[str, str]]]:
     }
 
 
+def _distinct_regions(steps: list[Step]) -> dict[str, str]:
+    """Region slug → label, one option per distinct set of steps: a region that selects exactly the
+    steps a narrower one does (every EECA step is a Central Asian one) is folded into the narrower."""
+    labels = {r: label for s in steps for r, label in zip(s.regions, _labels_in_slug_order(s))}
+    groups: dict[frozenset[int], list[str]] = {}
+    for r in labels:
+        groups.setdefault(frozenset(i for i, s in enumerate(steps) if r in s.regions), []).append(r)
+    out = {}
+    for members, slugs in groups.items():
+        order = steps[min(members)].region_labels  # most specific first
+        slugs.sort(key=lambda r: order.index(labels[r]) if labels[r] in order else len(order))
+        wider = [labels[r] for r in slugs[1:]]
+        out[slugs[0]] = labels[slugs[0]] + (f" (also all of {' and '.join(wider)})" if wider else "")
+    return out
+
+
 def _labels_in_slug_order(step: Step) -> tuple[str, ...]:
-    # region_labels were re-ordered (most specific first); find each slug's label by name instead.
+    """Each region slug's label (region_labels were re-ordered, most specific first).
+
+    >>> s = steps_from_records([{"country": "c/KAZ", "regions": "r/eeca r/central-asia",
+    ...                          "region_labels": "Eastern Europe and Central Asia; Central Asia"}])[0]
+    >>> _labels_in_slug_order(s)
+    ('Eastern Europe and Central Asia', 'Central Asia')
+    """
     by_slug = {"central-asia": "Central Asia"}
     labels = list(step.region_labels)
-    out = []
-    for r in step.regions:
-        if r in by_slug and by_slug[r] in labels:
-            out.append(by_slug[r])
-            labels.remove(by_slug[r])
-        else:
-            out.append(labels.pop(0) if labels else r)
-    return tuple(out)
+    # the slugs known by name take their labels first, so the others cannot take theirs
+    named = {r: by_slug[r] for r in step.regions if r in by_slug and by_slug[r] in labels}
+    for label in named.values():
+        labels.remove(label)
+    return tuple(named[r] if r in named else (labels.pop(0) if labels else r) for r in step.regions)
 
 
 # ------------------------------------------------------------------------------------ exports

@@ -31,6 +31,7 @@ Runner = Callable[[str, Mapping[str, ox.NamedNode | ox.Literal]], QueryResult]
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 _SKOS = "http://www.w3.org/2004/02/skos/core#"
+SKOS_CONCEPT_SCHEME = _SKOS + "ConceptScheme"
 _LM = "https://w3id.org/lemap/ontology#"
 _SCHEMA = "https://schema.org/"
 _PROV = "http://www.w3.org/ns/prov#"
@@ -530,7 +531,74 @@ def concept_schemes(run: Runner) -> list[Scheme]:
             for r in rows]
 
 
+_VOID = "http://rdfs.org/ns/void#"
+_RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+_XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
+
+
+def _t(s: str, p: str, o: ox.NamedNode | ox.Literal) -> ox.Triple:
+    return ox.Triple(ox.NamedNode(s), ox.NamedNode(p), o)
+
+
+def listing_triples(iri: str, title: str, members: Iterable[tuple[str, str, str | None]]) -> list[ox.Triple]:
+    """An index page as RDF: ``iri`` is a VoID dataset whose ``rdfs:member`` s are the listed entities,
+    each with its label and (when known) its type.
+
+    :param iri: the list's IRI (``…/id/country/``).
+    :param title: what the list is, in words.
+    :param members: (IRI, label, type IRI or None) of each entity listed.
+
+    >>> ts = listing_triples("https://w3id.org/lemap/id/country/", "Every country", [("https://w3id.org/lemap/id/country/AFG", "Afghanistan", None)])
+    >>> sorted(t.predicate.value.rsplit("#", 1)[1] for t in ts)
+    ['entities', 'label', 'label', 'member', 'type']
+    """
+    members = list(members)
+    triples = [_t(iri, RDF_TYPE, ox.NamedNode(_VOID + "Dataset")), _t(iri, _RDFS + "label", ox.Literal(title, language="en")),
+               _t(iri, _VOID + "entities", ox.Literal(str(len(members)), datatype=ox.NamedNode(_XSD_INTEGER)))]
+    for member, label, type_ in members:
+        triples.append(_t(iri, _RDFS + "member", ox.NamedNode(member)))
+        triples.append(_t(member, _RDFS + "label", ox.Literal(label)))
+        if type_:
+            triples.append(_t(member, RDF_TYPE, ox.NamedNode(type_)))
+    return triples
+
+
+def kinds_triples(iri: str, kinds: Iterable[tuple[str, int]]) -> list[ox.Triple]:
+    """The index of kinds (``/id/``) as RDF: a VoID dataset with one subset per kind, each with its
+    URI space and number of entities."""
+    triples = [_t(iri, RDF_TYPE, ox.NamedNode(_VOID + "Dataset")),
+               _t(iri, _RDFS + "label", ox.Literal("Every kind of entity in lemap", language="en"))]
+    for kind, count in kinds:
+        subset = iri + kind + "/"
+        triples += [_t(iri, _VOID + "subset", ox.NamedNode(subset)),
+                    _t(subset, RDF_TYPE, ox.NamedNode(_VOID + "Dataset")),
+                    _t(subset, _RDFS + "label", ox.Literal(kind, language="en")),
+                    _t(subset, _VOID + "uriSpace", ox.Literal(subset)),
+                    _t(subset, _VOID + "entities", ox.Literal(str(count), datatype=ox.NamedNode(_XSD_INTEGER)))]
+    return triples
+
+
+def graph_rows(run: Runner) -> list[dict[str, str | None]]:
+    """Every named graph but the meta graph (named query ``graphs``): IRI, triples, origin, file,
+    derivedFrom, title, publisher, added, sha256, as text (None when unrecorded).
+
+    >>> from lemap_graph.store import load_project
+    >>> any(r["file"] == "ontology/lemap.ttl" and int(r["triples"]) > 100 for r in graph_rows(store_runner(load_project(None))))
+    True
+    """
+    return [{k: _text(v) for k, v in r.items()} for r in _rows(_run(run, "graphs"))]
+
+
 # ------------------------------------------------------------------------------- IRIs and pages
+
+
+#: What this app serves under lemap's base: entities, vocabulary, shapes, catalogue, VoID, endpoint,
+#: dumps, contexts and named graphs (first path segment, or the whole path).
+LOCAL_ROOTS = ("id/", "ontology", "shapes", "catalog", ".well-known/void", "sparql", "dump/", "context", "graph/")
+
+#: The IRI schemes a page may turn into a link; any other (javascript:, data: …) is shown as text.
+SAFE_SCHEMES = ("http", "https", "mailto")
+_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*):")
 
 
 def local_path(iri: str, base: str) -> str | None:
@@ -542,16 +610,25 @@ def local_path(iri: str, base: str) -> str | None:
     >>> b = "https://w3id.org/lemap/"
     >>> local_path(b + "id/country/AFG", b), local_path(b + "ontology#Activity", b), local_path("https://schema.org/Event", b)
     ('/id/country/AFG', '/ontology#Activity', None)
+    >>> local_path(b + "catalog#lemap", b), local_path(b + "graph/data/triples/asia", b), local_path(b + "id/", b)
+    ('/catalog#lemap', '/graph/data/triples/asia', '/id/')
     """
     if not iri.startswith(base):
         return None
     rest = iri[len(base):]
-    if rest.startswith("id/") and len(rest) > 3:
+    if rest == "" or any(rest.startswith(root) for root in LOCAL_ROOTS):
         return "/" + rest
-    for doc in ("ontology", "shapes"):
-        if rest == doc or rest.startswith(doc + "#"):
-            return "/" + rest
     return None
+
+
+def safe_link(iri: str) -> bool:
+    """Whether ``iri`` may become a link on a page: only ``http``, ``https`` and ``mailto`` IRIs may.
+
+    >>> safe_link("https://example.org/"), safe_link("mailto:a@b.org"), safe_link("javascript:alert(1)"), safe_link("data:,x")
+    (True, True, False, False)
+    """
+    found = _SCHEME.match(iri)
+    return bool(found) and found.group(1).lower() in SAFE_SCHEMES
 
 
 #: schema.org types for lemap's and the reused vocabularies' classes (schema: classes map to themselves).
@@ -757,7 +834,9 @@ def ontology_html(triples: Iterable[ox.Triple], namespace: str, *, page_url: str
         page = page.replace("</head>", script + "</head>", 1)
     if nav:
         links = " · ".join(f'<a href="{html_lib.escape(href)}">{html_lib.escape(text)}</a>' for href, text in nav)
-        bar = f'<nav class="lemap-bar" aria-label="lemap" style="padding:0.5rem 1rem;background:#1d2433;color:#fff">{links}</nav>'
+        # as wide as pyLODE's #content (calc(100% - 150px)), so its fixed table of contents never covers the bar
+        bar = (f'<nav class="lemap-bar" aria-label="lemap" style="padding:0.5rem 1rem;background:#1d2433;color:#fff;'
+               f'width:calc(100% - 150px);box-sizing:border-box">{links}</nav>')
         bar = bar.replace("<a ", '<a style="color:#fff" ')
         page = re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + bar, page, count=1)
     return page

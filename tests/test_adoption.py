@@ -272,7 +272,7 @@ def key_of_export_row(row: dict) -> tuple:
 @pytest.mark.parametrize("args", FILTER_CASES, ids=lambda a: "&".join(f"{k}={v}" for k, v in a.items()) or "all")
 def test_downloads_equal_the_filtered_table(client, args) -> None:
     table = [key_of_table_row(r) for r in page_table(client, args).rows]
-    csv_rows = list(csv.DictReader(io.StringIO(client.get("/adoption.csv", query_string=args).get_data(as_text=True))))
+    csv_rows = list(csv.DictReader(io.StringIO(client.get("/adoption.csv", query_string=args).data.decode("utf-8-sig"))))
     doc = client.get("/adoption.json", query_string=args).get_json()
     sheet = openpyxl.load_workbook(io.BytesIO(client.get("/adoption.xlsx", query_string=args).data)).worksheets[0]
     header, *body = [["" if v is None else v for v in r] for r in sheet.iter_rows(values_only=True)]

@@ -104,7 +104,7 @@ def test_curriculum_filter_shows_myanmar_and_the_csv_equals_the_table(page, live
 
     with page.expect_download() as info:
         page.click("#download-csv")
-    with open(info.value.path(), encoding="utf-8", newline="") as f:
+    with open(info.value.path(), encoding="utf-8-sig", newline="") as f:
         downloaded = list(csv.DictReader(f))
     assert [(d["iso3"], d["stage_notation"], d["status"].replace(" ", "-"), d["year"], d["language"]) for d in downloaded] == [
         (r["iso3"], "5", r["status"], r["year"], r["language"]) for r in rows

@@ -172,8 +172,9 @@ def test_yasgui_asks_other_hosts_only_where_the_workbench_stops_it() -> None:
 
 def test_workbench_script_writes_no_data_as_html() -> None:
     script = (ROOT / "webapp" / "static" / "js" / "workbench.js").read_text()
-    for risky in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write"):
-        assert risky not in script
+    for name in ("workbench.js", "workbench-chart.js"):
+        for risky in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write"):
+            assert risky not in (ROOT / "webapp" / "static" / "js" / name).read_text(), (name, risky)
     assert 'Yasqe.defaults.autocompleters = ["variables", "prefixes"]' in script
 
 
@@ -242,8 +243,10 @@ def test_query_page_shows_the_query_and_the_rows_the_engine_returns(web_client, 
 def test_query_page_shows_iris_compactly_and_literals_as_text(web_client) -> None:
     rows = result_rows(get_page(web_client, "/q/countries"))
     first = dict(zip(["country", "label", "alpha2", "alpha3"], rows[0]))
-    assert first["country"] == "country:AFG" and first["label"] == "Afghanistan @en"
+    assert first["country"] == "country:AFG" and first["label"] == "Afghanistan", "plain values, no @en"
     assert first["alpha3"] == "AFG"
+    html = web_client.get("/q/countries").get_data(as_text=True)
+    assert '<span title="language: en" lang="en">Afghanistan</span>' in html, "the language is shown on hover"
 
 
 def test_parameters_are_form_fields_and_url_arguments(web_client) -> None:

@@ -10,6 +10,7 @@ partner graphs count as soon as they are imported.
 
 from __future__ import annotations
 
+import codecs
 import re
 from typing import Any
 from urllib.parse import urlencode
@@ -144,6 +145,7 @@ def page():
         downloads={ext: url_for("adoption.download", ext=ext, **filters.to_args()) for ext in ("csv", "json", "xlsx")},
         sort_links=_sort_links(filters),
         all_countries_url=url_for("adoption.page", **{k: v for k, v in filters.to_args().items() if k != "country"}),
+        country_label=_country_label(filters.country, countries),
         queries={
             "steps": query_links(lib.STEPS_QUERY),
             "timeline": query_links(lib.TIMELINE_QUERY),
@@ -151,6 +153,11 @@ def page():
         },
         data=_script_data(countries, events),
     )
+
+
+def _country_label(code: str, countries: list[lib.CountrySummary]) -> str:
+    """The name of the country a ``country`` filter names (its code when no country has it)."""
+    return next((c.label for c in countries if code and code.upper() in (c.alpha3, c.country.rsplit("/", 1)[-1])), code)
 
 
 def _script_data(countries: list[lib.CountrySummary], events: list[lib.Event]) -> dict[str, Any]:
@@ -202,7 +209,7 @@ def download(ext: str):
     shown = filters.apply(_steps())
     name = "manual-adoption" + "".join(f"-{v}" for k, v in filters.to_args().items() if k not in ("sort", "order"))
     if ext == "csv":
-        body = lib.write_csv(shown)
+        body = codecs.BOM_UTF8 + lib.write_csv(shown)  # so Excel reads the file as UTF-8 (its dashes, its accents)
     elif ext == "json":
         body = lib.write_json(shown, filters=filters, query=lib.STEPS_QUERY,
                               query_url=url_for("workbench.query_page", name=lib.STEPS_QUERY))
@@ -251,6 +258,8 @@ def _country_view(code: str, json_suffix: bool = False) -> dict[str, Any] | Resp
                              country_label=summary.label if summary else _label(iri))
     others = lib.other_activities(run(lib.ACTIVITIES_QUERY, args).records(), tree)
     return {
+        "link": _link_kind(summary, tree),
+        "linking_activities": _activities(tree),
         "alpha3": alpha3,
         "iri": iri,
         "label": summary.label if summary else _label(iri),
@@ -266,6 +275,22 @@ def _country_view(code: str, json_suffix: bool = False) -> dict[str, Any] | Resp
             "manual_lineage": query_links(lib.MANUAL_LINEAGE_QUERY),
         },
     }
+
+
+def _link_kind(summary: lib.CountrySummary | None, tree: lib.LineageNode) -> str:
+    """How the graph links a country to the Manual: ``steps`` of its own, only ``indirect`` (through
+    activities that used a tool based on the Manual), or ``none``."""
+    if summary:
+        return "steps"
+    return "indirect" if tree.children else "none"
+
+
+def _activities(node: lib.LineageNode) -> list[lib.LineageNode]:
+    """The activities in a lineage tree, each once, in tree order."""
+    found = [node] if node.type == "activity" else []
+    for child in node.children:
+        found += [a for a in _activities(child) if a.iri not in {f.iri for f in found}]
+    return found
 
 
 def _resolve(code: str) -> str:

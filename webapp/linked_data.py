@@ -240,10 +240,19 @@ def _on_query_error(error: QueryError):
 # ---------------------------------------------------------------------------------- templates
 
 
-def _href(iri: str) -> str:
-    """Where a link to ``iri`` goes: this app's page for lemap's IRIs, the IRI itself otherwise."""
+def _href(iri: str) -> str | None:
+    """Where a link to ``iri`` goes: this app's page for lemap's IRIs, the IRI itself when its scheme is
+    safe (http, https, mailto), else None: the page shows it as text."""
     path = describe.local_path(iri, base_iri())
-    return request.script_root + path if path else iri
+    if path:
+        return request.script_root + path
+    return iri if describe.safe_link(iri) else None
+
+
+@bp.app_template_global("link_to")
+def link_to(iri: str) -> str | None:
+    """:func:`_href` for every page's templates (None: show the IRI as text, never as a link)."""
+    return _href(iri)
 
 
 @bp.app_template_filter("ld_json")
@@ -299,12 +308,16 @@ def _split_suffix(rest: str) -> tuple[str, str | None]:
 
 
 @bp.get("/id/")
-def id_index():
-    """Every kind of entity, with how many there are."""
-    name, negotiated = _requested(None, (HTML,))
+@bp.get("/id/index.<any(html, ttl, jsonld, nt, rdf):suffix>")
+def id_index(suffix: str | None = None):
+    """Every kind of entity, with how many there are: a page, or a VoID dataset with a subset per kind."""
+    name, negotiated = _requested(suffix)
     kinds = describe.entity_kinds(_run(), _site().entities)
-    response = _html("index.html", kinds=kinds, members=None, schemes=None, kind=None, schema=_dataset_schema())
-    return _finish(response, negotiated=negotiated, links=None)
+    if name == HTML:
+        response = _html("index.html", kinds=kinds, members=None, schemes=None, kind=None, schema=_dataset_schema())
+    else:
+        response = _rdf_response(describe.kinds_triples(_site().entities, kinds), name)
+    return _finish(response, negotiated=negotiated, links=_links("/id/index", SUFFIXES))
 
 
 @bp.get("/id/<path:rest>")
@@ -312,6 +325,9 @@ def entity(rest: str):
     """One entity (or, for ``/id/<kind>/``, the index of a kind), in the format the client asks for."""
     if rest.endswith("/"):
         return _kind_index(rest.rstrip("/"))
+    kind, _, tail = rest.rpartition("/")
+    if kind and "/" not in kind and tail.startswith("index.") and tail[len("index."):] in SUFFIXES:
+        return _kind_index(kind, tail[len("index."):])
     path, suffix = _split_suffix(rest)
     if suffix and not _known(base_iri() + "id/" + path) and _known(base_iri() + "id/" + rest):
         path, suffix = rest, None  # a slug that really ends in ".ttl" (none does today)
@@ -354,17 +370,62 @@ def _entity_html(iri: str, path: str) -> Response:
                  rdf_type=describe.RDF_TYPE)
 
 
-def _kind_index(kind: str) -> Response:
-    name, negotiated = _requested(None, (HTML,))
+def _kind_index(kind: str, suffix: str | None = None) -> Response:
+    """The list of one kind (or of the concept schemes), negotiated like an entity: a page or RDF."""
+    name, negotiated = _requested(suffix)
+    links = _links(f"/id/{kind}/index", SUFFIXES)
+    iri = _site().entities + kind + "/"
     if kind == "scheme":
         schemes = describe.concept_schemes(_run())
+        if name != HTML:
+            members = [(s.iri, s.label, describe.SKOS_CONCEPT_SCHEME) for s in schemes]
+            return _finish(_rdf_response(describe.listing_triples(iri, "The concept schemes of lemap", members), name),
+                           negotiated=negotiated, links=links)
         response = _html("index.html", kinds=None, members=None, schemes=schemes, kind=kind, schema=_dataset_schema())
-        return _finish(response, negotiated=negotiated, links=None)
-    members = describe.kind_members(_run(), _site().entities + kind + "/") if "/" not in kind else []
+        return _finish(response, negotiated=negotiated, links=links)
+    members = describe.kind_members(_run(), iri) if "/" not in kind else []
     if not members:
-        return _finish(_not_found(HTML, f"There is no kind of entity called {kind!r} under /id/."), negotiated=negotiated, links=None)
+        return _finish(_not_found(name, f"There is no kind of entity called {kind!r} under /id/."), negotiated=negotiated, links=None)
+    if name != HTML:
+        triples = describe.listing_triples(iri, f"Every {kind} in lemap", [(m.iri, m.label, m.type) for m in members])
+        return _finish(_rdf_response(triples, name), negotiated=negotiated, links=links)
     response = _html("index.html", kinds=None, members=members, schemes=None, kind=kind, schema=_dataset_schema())
-    return _finish(response, negotiated=negotiated, links=None)
+    return _finish(response, negotiated=negotiated, links=links)
+
+
+# --------------------------------------------------------------------------------- named graphs
+
+
+@bp.get("/graph/<path:rest>")
+def named_graph(rest: str):
+    """One named graph: a page describing it (source, size, provenance) or, as RDF, its triples."""
+    path, suffix = _split_suffix(rest)
+    iri = base_iri() + "graph/" + path
+    if suffix and iri not in _state().engine.graphs():
+        path, suffix, iri = rest, None, base_iri() + "graph/" + rest
+    name, negotiated = _requested(suffix)
+    links = _links(f"/graph/{path}", SUFFIXES, canonical=iri)
+    if iri not in _state().engine.graphs():
+        return _finish(_not_found(name, f"{iri} is not a named graph of this store"), negotiated=negotiated, links=None)
+    if name == HTML:
+        response = _graph_html(iri, path)
+    else:
+        response = Response(_graph_rdf(iri, name), content_type=formats.find(name).content_type)
+    return _finish(response, negotiated=negotiated, links=links, location=f"/graph/{path}.{name}" if name != HTML else None)
+
+
+def _graph_rdf(iri: str, name: str) -> bytes:
+    """The graph's triples in one format, read whole through the engine (never row-capped)."""
+    if name == "nt":
+        return _state().engine.dump(ox.RdfFormat.N_TRIPLES, graph=iri)
+    ntriples = _state().engine.dump(ox.RdfFormat.N_TRIPLES, graph=iri)
+    return rdf_body(list(ox.parse(ntriples, format=ox.RdfFormat.N_TRIPLES)), name)
+
+
+def _graph_html(iri: str, path: str) -> Response:
+    rows = [r for r in describe.graph_rows(_run()) if r["graph"] == iri]
+    alternates = [(n, f"{request.script_root}/graph/{path}.{n}") for n in RDF_FORMATS]
+    return _html("named_graph.html", iri=iri, row=rows[0] if rows else {}, alternates=alternates, schema=_dataset_schema())
 
 
 # ------------------------------------------------------------------------ vocabulary and shapes

@@ -13,8 +13,10 @@ from dataclasses import dataclass
 from flask import Blueprint, Response, jsonify, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from lemap_graph import syntax
 from lemap_graph.engine import SD_PREFIXES, QueryError, negotiate, service_description
 from lemap_graph.formats import serialize_triples
+from lemap_graph.queries import PREFIXES
 
 from .state import get_state
 
@@ -51,6 +53,7 @@ def endpoint() -> Response:
     """The SPARQL query operation."""
     if request.method == "OPTIONS":
         return _preflight()
+    params = None
     try:
         if request.method not in ("GET", "HEAD", "POST"):
             raise QueryError(405, f"{request.method} is not supported: this endpoint answers queries with GET or POST")
@@ -59,11 +62,13 @@ def endpoint() -> Response:
             if request.method == "POST":
                 raise QueryError(400, "no query given: send one query as the 'query' parameter or as the body")
             return _describe_service()
+        if request.method == "GET" and _wants_page():
+            return _open_in_workbench(params.query)
         engine = get_state().engine
         answer = engine.run(params.query, accept=request.headers.get("Accept"), base_iri=request.base_url,
                             client=client_of(request), **params.dataset)
     except QueryError as e:
-        return error_response(e)
+        return error_response(worded(e, params.query if params else None))
     except Exception:  # the client gets JSON, never a stack trace
         log.exception("SPARQL endpoint failure")
         return error_response(QueryError(500, "internal error while answering the query"))
@@ -172,3 +177,34 @@ def _describe_service() -> Response:
         return workbench_page()
     triples = service_description(request.base_url, get_state().engine.graphs())
     return Response(serialize_triples(triples, choice, prefixes=SD_PREFIXES), content_type=choice.content_type)
+
+
+# ---------------------------------------------------------------- for people: readable errors, the workbench
+
+
+def worded(error: QueryError, text: str | None) -> QueryError:
+    """A syntax error said in one readable line (an undeclared prefix named, with the fix); others as they are."""
+    if error.status != 400 or text is None or not error.message.startswith("SPARQL syntax error"):
+        return error
+    problem = syntax.readable(text, error.message, error.line, error.column, PREFIXES)
+    return QueryError(400, problem.message, problem.line, problem.column)
+
+
+def _wants_page() -> bool:
+    """Whether a browser opened the URL as a page: it prefers text/html and navigates to a document.
+
+    Browsers say so by ``Sec-Fetch-Dest: document`` or by listing ``application/xhtml+xml``; a
+    program that merely tolerates HTML (``text/html, */*;q=0.1``) still gets results.
+    """
+    accept = request.headers.get("Accept") or ""
+    navigating = request.headers.get("Sec-Fetch-Dest") == "document" or "application/xhtml+xml" in accept
+    return navigating and "text/html" in accept and negotiate(accept, "results", extra=("text/html",)) == "text/html"
+
+
+def _open_in_workbench(text: str) -> Response:
+    """``/sparql?query=…`` opened in a browser: the workbench with that query, run as the page opens."""
+    from webapp.workbench import workbench_page  # written alongside; imported when first needed
+
+    response = workbench_page(run=text)
+    response.vary.add("Accept")
+    return response

@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 import pyoxigraph as ox
 from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request, url_for
 
-from lemap_graph import queries
+from lemap_graph import describe, queries
 from lemap_graph.engine import QueryError
 from lemap_graph.formats import find, serialize_result
 from lemap_graph.store import QueryResult
@@ -44,15 +44,22 @@ def _template_helpers() -> dict[str, Any]:
     return {"site_nav": site_nav, "sparql_url": sparql_url, "compact": queries.compact, "entity_page": entity_page}
 
 
+def base_iri() -> str:
+    """The base of lemap's IRIs (``LEMAP_BASE_IRI``), ending in ``/``."""
+    base = current_app.config.get("LEMAP_BASE_IRI") or "https://w3id.org/lemap/"
+    return base if base.endswith("/") else base + "/"
+
+
 def entity_page(iri: str) -> str | None:
-    """The app's page for a lemap entity IRI (``…/id/country/AFG`` → ``/id/country/AFG``), or None.
+    """The app's page for an IRI under lemap's base (``…/id/country/AFG`` → ``/id/country/AFG``,
+    ``…/graph/…`` → ``/graph/…``), or None.
 
     None too when the linked-data pages are not part of this app: link only pages that exist.
     """
-    base = current_app.config.get("LEMAP_BASE_IRI") or "https://w3id.org/lemap/"
-    if "linked_data" not in current_app.blueprints or not iri.startswith(base + "id/"):
+    if "linked_data" not in current_app.blueprints:
         return None
-    return request.script_root + "/" + iri[len(base):]
+    path = describe.local_path(iri, base_iri())
+    return request.script_root + path if path else None
 
 
 def site_nav() -> list[dict[str, Any]]:
@@ -136,8 +143,11 @@ def featured(named: list[queries.NamedQuery], n: int = 6) -> list[queries.NamedQ
     return sorted(runnable, key=question)[:n]
 
 
-def workbench_page() -> Response:
-    """The workbench: YASGUI over this app's endpoint, with the named queries as examples."""
+def workbench_page(run: str | None = None) -> Response:
+    """The workbench: YASGUI over this app's endpoint, with the named queries as examples.
+
+    :param run: a query to put in the editor and run as the page opens (``/sparql?query=…`` in a browser).
+    """
     examples = [
         {
             "name": q.name,
@@ -154,6 +164,10 @@ def workbench_page() -> Response:
         "termsUrl": url_for("workbench.vocabulary_terms"),
         "prefixes": list(queries.PREFIXES.items()),
         "examples": examples,
+        "baseIri": base_iri(),
+        "appRoot": request.script_root,
+        "maxRows": current_app.config.get("LEMAP_MAX_ROWS"),
+        "run": run,
     }
     html = render_template("workbench/workbench.html", config=config, examples=examples)
     return Response(html, mimetype="text/html")
@@ -246,3 +260,12 @@ def term_class(term) -> str:
     if isinstance(term, ox.NamedNode):
         return "iri"
     return "bnode" if isinstance(term, ox.BlankNode) else "literal"
+
+
+@bp.app_template_filter("term_hint")
+def term_hint(term) -> str:
+    """What a literal cell shows on hover: its language (``language: en``) or datatype (``datatype: xsd:integer``)."""
+    if getattr(term, "language", None):
+        return f"language: {term.language}"
+    datatype = getattr(term, "datatype", None)
+    return f"datatype: {queries.compact(datatype.value)}" if datatype is not None else ""

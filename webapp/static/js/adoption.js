@@ -127,7 +127,7 @@
     var added = (extra || []).filter(function (f) { return !have[f.id]; });
     var all = features.concat(added);
 
-    var width = 960, height = 470;
+    var width = 960, height = 480;
     var projection = d3.geoNaturalEarth1().fitExtent([[6, 6], [width - 6, height - 6]],
       { type: "FeatureCollection", features: features });
     var path = d3.geoPath(projection);
@@ -138,9 +138,10 @@
       .attr("role", "group")
       .attr("aria-label", "World map of the furthest adoption stage per country");
     addPatterns(svg.append("defs"));
-    svg.append("path").attr("class", "sphere").attr("d", path({ type: "Sphere" }));
-    var land = svg.append("g").attr("class", "land");
-    var marked = svg.append("g").attr("class", "markers");
+    var layer = svg.append("g").attr("class", "zoom-layer");
+    layer.append("path").attr("class", "sphere").attr("d", path({ type: "Sphere" }));
+    var land = layer.append("g").attr("class", "land");
+    var marked = layer.append("g").attr("class", "markers");
 
     all.forEach(function (f) {
       var c = byNumeric[f.id];
@@ -170,8 +171,92 @@
         .attr("fill", fillFor(c)).attr("data-iso3", c.alpha3).attr("data-marker", "unplaced");
       interactive(ring, c);
     });
+    mapView = { svg: svg, layer: layer, path: path, width: width, height: height, shapes: shapesByIso(all, byNumeric) };
+    addZoom(mapView);
     mapBox.setAttribute("data-state", "ready");
     mapBox.setAttribute("data-countries", String(config.countries.length));
+    followTable();
+  }
+
+  // ------------------------------------------------------------------ zoom, and the table's filters on the map
+
+  var mapView = null;
+
+  function shapesByIso(features, byNumeric) {
+    var out = {};
+    features.forEach(function (f) { var c = byNumeric[f.id]; if (c) out[c.alpha3] = f; });
+    return out;
+  }
+
+  function addZoom(view) {
+    view.zoom = d3.zoom().scaleExtent([1, 16])
+      .translateExtent([[0, 0], [view.width, view.height]])
+      // The wheel zooms only with Ctrl (or ⌘), so scrolling the page never gets stuck in the map.
+      .filter(function (event) { return event.type === "wheel" ? (event.ctrlKey || event.metaKey) : !event.button; })
+      .on("zoom", function (event) {
+        view.layer.attr("transform", event.transform);
+        view.layer.selectAll("circle.marker").attr("r", 6 / event.transform.k);
+        mapBox.setAttribute("data-zoom", event.transform.k.toFixed(2));
+      });
+    view.svg.call(view.zoom).on("dblclick.zoom", null);
+    var controls = el("div", { "class": "map-controls", role: "group", "aria-label": "Zoom the map" });
+    [["+", "Zoom in", function () { view.svg.transition().duration(250).call(view.zoom.scaleBy, 1.6); }],
+     ["\u2212", "Zoom out", function () { view.svg.transition().duration(250).call(view.zoom.scaleBy, 1 / 1.6); }],
+     ["Fit", "Fit the countries the table shows", function () { fitTo(shownCodes()); }],
+     ["World", "Show the whole world", function () { fitTo(null); }]
+    ].forEach(function (b) {
+      var button = el("button", { type: "button", "class": "map-controls__button", title: b[1], "aria-label": b[1] }, b[0]);
+      button.addEventListener("click", b[2]);
+      controls.appendChild(button);
+    });
+    mapBox.appendChild(controls);
+    mapBox.appendChild(el("p", { "class": "map-hint muted" }, "Drag to pan; Ctrl + scroll or the buttons to zoom."));
+  }
+
+  // The zoom that frames these countries (all of the world for null or none).
+  function fitTo(codes) {
+    if (!mapView) return;
+    var features = (codes || []).map(function (c) { return mapView.shapes[c]; }).filter(Boolean);
+    var t = d3.zoomIdentity;
+    if (features.length) {
+      var b = mapView.path.bounds({ type: "FeatureCollection", features: features });
+      var w = Math.max(b[1][0] - b[0][0], 40), h = Math.max(b[1][1] - b[0][1], 30);
+      var k = Math.max(1, Math.min(8, 0.85 / Math.max(w / mapView.width, h / mapView.height)));
+      var cx = (b[0][0] + b[1][0]) / 2, cy = (b[0][1] + b[1][1]) / 2;
+      t = d3.zoomIdentity.translate(mapView.width / 2 - k * cx, mapView.height / 2 - k * cy).scale(k);
+    }
+    mapView.svg.transition().duration(400).call(mapView.zoom.transform, t);
+  }
+
+  // The countries of the table's rows, or null when the table shows every step.
+  function shownCodes() {
+    var rows = table ? table.querySelectorAll("tbody tr[data-iso3]") : [];
+    var codes = {};
+    Array.prototype.forEach.call(rows, function (tr) { codes[tr.getAttribute("data-iso3")] = true; });
+    return Object.keys(codes);
+  }
+
+  function filtersActive() {
+    return !!tableForm && currentParams().toString().replace(/(^|&)(sort|order)=[^&]*/g, "") !== "";
+  }
+
+  // The map shows what the table shows: other countries fade, and the map frames the ones left.
+  function followTable() {
+    if (!mapView) return;
+    var active = filtersActive();
+    var codes = shownCodes();
+    var keep = {};
+    codes.forEach(function (c) { keep[c] = true; });
+    d3.select(mapBox).selectAll("[data-iso3]").classed("is-filtered-out", function () {
+      return active && !keep[this.getAttribute("data-iso3")];
+    });
+    var note = document.getElementById("map-filter-note");
+    note.textContent = active
+      ? "The map follows the table's filters: " + codes.length + " countr" + (codes.length === 1 ? "y" : "ies") + " shown, the others faded."
+      : "";
+    note.hidden = !active;
+    mapBox.setAttribute("data-shown", active ? codes.join(" ") : "all");
+    fitTo(active ? codes : null);
   }
 
   function interactive(selection, c) {
@@ -233,6 +318,13 @@
     return params;
   }
 
+  // The filter holds an ISO code; the page says the country's name.
+  function countryName(code) {
+    if (!code) return "";
+    var found = config.countries.filter(function (c) { return c.alpha3 === code.toUpperCase(); })[0];
+    return found ? found.label : code;
+  }
+
   function refreshTable() {
     var params = currentParams();
     var query = params.toString();
@@ -249,11 +341,12 @@
         document.querySelector("#row-count [data-count]").textContent = String(body.count);
         var note = document.querySelector("#row-count [data-country-note]");
         note.hidden = !params.get("country");
-        note.querySelector("[data-country]").textContent = params.get("country") || "";
+        note.querySelector("[data-country]").textContent = countryName(params.get("country"));
         ["csv", "json", "xlsx"].forEach(function (ext) {
           document.getElementById("download-" + ext).setAttribute("href", downloadUrl(ext, query));
         });
         updateSortLinks(params);
+        followTable();
         history.replaceState(null, "", config.urls.page + (query ? "?" + query : ""));
         table.removeAttribute("aria-busy");
       })

@@ -95,7 +95,7 @@
 
   function shortName(n) {
     var name = n.short || n.label;
-    return name.length > 30 ? name.slice(0, 28) + "…" : name;
+    return name.length > 26 ? name.slice(0, 24) + "…" : name;
   }
 
   function restyle() {
@@ -103,12 +103,15 @@
     var max = 0;
     state.data.nodes.forEach(function (n) { max = Math.max(max, Number(n[state.size]) || 0); });
     var keep = labelled(state.data);
+    state.labels = {};
     cy.batch(function () {
       cy.nodes().forEach(function (n) {
         var d = raw(n);
-        n.data({ size: sizeOf(d, max), colour: colourOf(d), name: keep[d.id] ? shortName(d) : "" });
+        state.labels[d.id] = keep[d.id] ? shortName(d) : "";
+        n.data({ size: sizeOf(d, max), colour: colourOf(d), name: state.labels[d.id] });
       });
     });
+    if (container.getAttribute("data-ready") === "true") { declutterSoon(); }
     drawLegend();
   }
 
@@ -156,10 +159,15 @@
 
   function elements(data) {
     state.adjacent = {};
+    // Every node starts with the data its style maps (size, colour, name): Cytoscape warns about
+    // mappings to missing data, once per node and property.
+    var max = 0;
+    data.nodes.forEach(function (n) { max = Math.max(max, Number(n[state.size]) || 0); });
+    var keep = labelled(data);
     var nodes = data.nodes.map(function (n) {
       state.raw[n.id] = n;
       state.adjacent[n.id] = [];
-      return { group: "nodes", data: { id: n.id, name: "", type: n.type } };
+      return { group: "nodes", data: { id: n.id, type: n.type, size: sizeOf(n, max), colour: colourOf(n), name: keep[n.id] ? shortName(n) : "" } };
     });
     data.edges.forEach(function (e, i) {
       state.raw["e" + i] = e;
@@ -190,7 +198,8 @@
         "curve-style": "haystack" } },
       { selector: "node:selected", style: { "border-width": 4, "border-color": "#f2a900" } },
       { selector: "edge:selected", style: { "line-color": "#f2a900", "opacity": 1 } },
-      { selector: ".faded", style: { "opacity": 0.15 } }
+      { selector: ".faded", style: { "opacity": 0.15 } },
+      { selector: "node.quiet", style: { "text-opacity": 0 } }
     ];
   }
 
@@ -212,9 +221,79 @@
     return { name: "preset", animate: false, padding: 20, positions: function (node) { return place[node.id()]; } };
   }
 
+  // Labels keep a readable size on screen whatever the zoom (as in Gephi's preview): their font
+  // size in graph units is the wanted pixel size divided by the zoom, within bounds.
+  var LABEL_PX = 13;
+  function keepLabelsLegible() {
+    var cy = state.cy;
+    var size = Math.min(60, Math.max(6, LABEL_PX / cy.zoom()));
+    if (state.labelSize && Math.abs(state.labelSize - size) / size < 0.05) { return; }
+    state.labelSize = size;
+    cy.style().selector("node").style({ "font-size": size, "text-outline-width": Math.max(1, size / 6),
+                                         "text-margin-y": size / 4 }).update();
+    container.setAttribute("data-label-px", (size * cy.zoom()).toFixed(1));
+  }
+
+  // Like Gephi's preview: a label that would overlap a more central node's label is not drawn (it
+  // shows when zoomed in far enough, or when its node is picked). Labels keep their text and are
+  // only made transparent (class "quiet"), so Cytoscape measures every box the same way.
+  function declutter() {
+    var cy = state.cy;
+    var ranked = cy.nodes().sort(function (a, b) { return (Number(raw(b)[state.size]) || 0) - (Number(raw(a)[state.size]) || 0); });
+    var kept = [];
+    var quiet = [];
+    ranked.forEach(function (n) {
+      if (!n.data("name")) { return; }
+      var box = n.boundingBox({ includeNodes: false, includeLabels: true });
+      var clash = kept.some(function (b) { return box.x1 < b.x2 && box.x2 > b.x1 && box.y1 < b.y2 && box.y2 > b.y1; });
+      if (clash && !n.selected()) { quiet.push(n); } else { kept.push(box); }
+    });
+    cy.batch(function () {
+      cy.nodes().removeClass("quiet");
+      quiet.forEach(function (n) { n.addClass("quiet"); });
+    });
+    container.setAttribute("data-labels-hidden", String(quiet.length));
+  }
+
+  // After a style change Cytoscape measures labels at its next frame: measure them after it, or the
+  // boxes (and the label textures sized from them) would still have the old font size.
+  var declutterTimer = null;
+  function declutterSoon() {
+    clearTimeout(declutterTimer);
+    container.removeAttribute("data-labels-hidden");
+    declutterTimer = setTimeout(function () { state.cy.one("render", declutter); state.cy.forceRender(); }, 60);
+  }
+
+  function zoomBy(factor) {
+    var cy = state.cy;
+    if (!cy) { return; }
+    var centre = { x: container.clientWidth / 2, y: container.clientHeight / 2 };
+    cy.animate({ zoom: { level: cy.zoom() * factor, renderedPosition: centre } }, { duration: 200 });
+  }
+
+  function fitAll() {
+    if (state.cy) { state.cy.animate({ fit: { eles: state.cy.elements(), padding: 30 } }, { duration: 250 }); }
+  }
+
+  document.getElementById("network-zoom-in").addEventListener("click", function () { zoomBy(1.4); });
+  document.getElementById("network-zoom-out").addEventListener("click", function () { zoomBy(1 / 1.4); });
+  document.getElementById("network-fit").addEventListener("click", fitAll);
+
+  // Nothing matches the filters: say so where the graph would be, and how to widen them.
+  function showEmpty() {
+    var empty = document.getElementById("network-empty");
+    empty.hidden = false;
+    container.hidden = true;
+    document.getElementById("network-controls").hidden = true;
+    container.setAttribute("data-ready", "empty");
+    statusLine.textContent = "No organisation matches these filters.";
+    panel.replaceChildren(el("p", { className: "muted", text: "Nothing to pick: widen the filters to see organisations here." }));
+  }
+
   function draw(data) {
     var t0 = performance.now();
     state.data = data;
+    if (!data.nodes.length) { showEmpty(); return; }
     var maxWeight = 1;
     data.edges.forEach(function (e) { maxWeight = Math.max(maxWeight, e.weight); });
     var large = data.nodes.length > FORCE_LAYOUT_MAX;
@@ -222,7 +301,7 @@
     assignKindColours(data);
     var cy = cytoscape({
       container: container, elements: elements(data), style: styles(maxWeight, large), layout: { name: "preset" },
-      wheelSensitivity: 0.3, minZoom: 0.05, maxZoom: 4, pixelRatio: large ? 1 : "auto",
+      minZoom: 0.05, maxZoom: 4, pixelRatio: large ? 1 : "auto",
       hideEdgesOnViewport: large, textureOnViewport: large, motionBlur: false, boxSelectionEnabled: false
     });
     state.cy = cy;
@@ -232,7 +311,11 @@
     var layout = cy.layout(layoutOptions(data.nodes.length));
     layout.one("layoutstop", function () {
       state.layoutMs = Math.round(performance.now() - started);
-      cy.fit(undefined, 20);
+      cy.fit(undefined, 30);
+      keepLabelsLegible();
+      declutterSoon();
+      cy.on("zoom", function () { keepLabelsLegible(); declutterSoon(); });
+      cy.on("select unselect", "node", declutterSoon);
       container.setAttribute("data-layout-ms", String(state.layoutMs));
       container.setAttribute("data-ready", "true");
       var shown = state.drawnEdges < data.edges.length ?
