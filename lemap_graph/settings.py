@@ -39,6 +39,11 @@ _TABLE = (
     Setting("LEMAP_WORKER_MEMORY_MB", 2048, "Memory (MiB) a query worker process may use; 0 for no cap.", int),
     Setting("LEMAP_BASE_IRI", "https://w3id.org/lemap/", "Base of the entity IRIs the app serves under /id/.", str),
     Setting("LEMAP_NETWORK_BACKEND", "auto", "Backend of the network metrics: auto (igraph when installed), networkx or igraph.", str),
+    Setting("LEMAP_TOKENS", "", "SQLite file of the partners' import tokens (hashed); empty for tokens.sqlite beside LEMAP_STORE.", str),
+    Setting("LEMAP_MAX_UPLOAD_BYTES", 10_000_000, "Largest partner upload accepted by /validate and /graphs, in bytes (413 above).", int),
+    Setting("LEMAP_UPLOAD_NESTING", 64, "Deepest nesting of JSON-LD objects and arrays or RDF/XML elements in an upload (400 above).", int),
+    Setting("LEMAP_UPLOAD_TIMEOUT", 60.0, "Seconds the worker process checking an upload may run before it is killed (413).", float),
+    Setting("LEMAP_UPLOAD_MEMORY_MB", 2048, "Memory (MiB) the worker process checking an upload may use; 0 for no cap.", int),
 )
 
 SETTINGS: dict[str, Setting] = {s.name: s for s in _TABLE}

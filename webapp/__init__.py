@@ -22,6 +22,7 @@ BLUEPRINTS: tuple[str, ...] = (
     "webapp.adoption",
     "webapp.network",
     "webapp.linked_data",
+    "webapp.partner",
 )
 
 
