@@ -175,6 +175,21 @@ def check_iris(triples: Iterable[ox.Triple], text: str) -> None:
                 raise UploadRefused(400, f"the IRI <{term.value}> is refused: {scheme}: IRIs are not allowed in lemap", line, column)
 
 
+def skolemize(triples: Iterable[ox.Triple], base: str) -> list[ox.Triple]:
+    """Blank nodes replaced by IRIs under ``base`` (RDF 1.1 skolem IRIs), so an imported graph can be replaced.
+
+    A graph holding blank nodes cannot be removed statement by statement in SPARQL (DELETE DATA
+    forbids them), and the partner's nodes get addresses of their own.
+
+    >>> t = skolemize([ox.Triple(ox.BlankNode("b1"), ox.NamedNode("http://p"), ox.Literal("x"))], "https://w3id.org/lemap/.well-known/genid/p/d/")
+    >>> t[0].subject.value
+    'https://w3id.org/lemap/.well-known/genid/p/d/b1'
+    """
+    def iri(term):
+        return ox.NamedNode(base + term.value) if isinstance(term, ox.BlankNode) else term
+    return [ox.Triple(iri(t.subject), t.predicate, iri(t.object)) for t in triples]
+
+
 def canonical_ntriples(triples: Iterable[ox.Triple]) -> bytes:
     """The triples as sorted, duplicate-free N-Triples: the one form the import writes.
 
@@ -304,7 +319,7 @@ def similar_names(triples: list[ox.Triple], context: Context, names: NameIndex) 
     for node in sorted(labels):
         if node in known or not isinstance(node, str):
             continue
-        for kind in sorted(kind_of(types[node], None)) or ["any"]:
+        for kind in sorted(kind_of(types[node], None)):  # untyped nodes and other kinds: too loose to guess
             best = next((c for label in labels[node] for c in names.resolve(label, kind, limit=1)
                          if c.score >= MATCH_SCORE and c.iri != node), None)
             if best:

@@ -25,15 +25,21 @@ from typing import Any, Mapping
 class UploadRefused(Exception):
     """An upload that cannot be taken: an HTTP ``status``, a message and, when known, where (1-based)."""
 
-    def __init__(self, status: int, message: str, line: int | None = None, column: int | None = None):
-        self.status, self.message, self.line, self.column = status, message, line, column
+    def __init__(self, status: int, message: str, line: int | None = None, column: int | None = None,
+                 file: str | None = None):
+        self.status, self.message, self.line, self.column, self.file = status, message, line, column, file
         where = f" (line {line}, column {column})" if line is not None else ""
         super().__init__(f"{status}: {message}{where}")
 
     def to_dict(self) -> dict[str, Any]:
-        """The refusal as a JSON-ready dict: status, reason phrase, message, line and column."""
-        return {"status": self.status, "error": HTTPStatus(self.status).phrase, "message": self.message,
-                "line": self.line, "column": self.column}
+        """The refusal as a JSON-ready dict: status, reason phrase, message, line, column and, when known, the file."""
+        out = {"status": self.status, "error": HTTPStatus(self.status).phrase, "message": self.message,
+               "line": self.line, "column": self.column}
+        return {**out, "file": self.file} if self.file else out
+
+    def located(self) -> str:
+        """``file:line:column: message``, as the command line reports it."""
+        return f"{self.file or 'upload'}:{self.line or 0}:{self.column or 0}: {self.message}"
 
 
 @dataclass(frozen=True)

@@ -76,7 +76,7 @@ def check_in_worker(uploads: list[Upload], *, context: bytes, base_iri: str, dat
         answer = json.loads((folder / "answer.json").read_text())
         if not answer["ok"]:
             e = answer["error"]
-            raise UploadRefused(e["status"], e["message"], e.get("line"), e.get("column"))
+            raise UploadRefused(e["status"], e["message"], e.get("line"), e.get("column"), e.get("file"))
         return Checked(UploadReport.from_json(answer["report"]), (folder / "upload.nt").read_bytes())
 
 
@@ -128,7 +128,8 @@ def main(folder: Path) -> None:
 def _work(folder: Path, request: dict):
     from dataclasses import replace
 
-    from .checking import Context, canonical_ntriples, check_iris, parse_rdf, validate_upload
+    from ..store import GRAPH_BASE
+    from .checking import LEMAP, Context, canonical_ntriples, check_iris, parse_rdf, skolemize, validate_upload
     from .csvtemplate import convert
 
     context = Context.from_nquads((folder / "context.nq").read_bytes(), request["exclude"])
@@ -136,16 +137,17 @@ def _work(folder: Path, request: dict):
     triples, files, errors, unmatched = [], {}, [], []
     for up in request["uploads"]:
         body = (folder / up["file"]).read_bytes()
-        text = decode(body)
         try:
+            text = decode(body)
             if up["kind"] == "csv":
                 conversion = convert(text, names, request["base_iri"], request["dataset"])
                 part, errors, unmatched = conversion.triples, errors + conversion.errors, unmatched + conversion.unmatched
             else:
                 part = parse_rdf(body, up["kind"], request["base_iri"], request["contexts"])
             check_iris(part, text)
+            part = skolemize(part, f"{LEMAP}.well-known/genid/{request['dataset'].removeprefix(GRAPH_BASE)}/")
         except UploadRefused as e:
-            raise UploadRefused(e.status, f"{up['name']}: {e.message}" if len(request["uploads"]) > 1 else e.message, e.line, e.column)
+            raise UploadRefused(e.status, e.message, e.line, e.column, up["name"]) from None
         files.update({t.subject.value: up["name"] for t in part if isinstance(t.subject, ox.NamedNode)})
         triples += part
     description = list(ox.parse(request["description"].encode(), format=ox.RdfFormat.N_TRIPLES)) if request["description"] else []
