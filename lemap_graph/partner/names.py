@@ -46,6 +46,8 @@ KIND_TYPES: dict[str, frozenset[str]] = {
 #: A match is automatic at this score or above, when no other entity comes within MARGIN of it.
 MATCH_SCORE = 90.0
 MARGIN = 5.0
+#: The score of a name of three words or more that a longer name starts with (see ``_score``).
+PREFIX_SCORE = 92.0
 
 
 @dataclass(frozen=True)
@@ -169,7 +171,10 @@ def _score(query: str, choice: str, **_) -> float:
         return 100.0
     whole = fuzz.ratio(query, choice)
     words = fuzz.token_sort_ratio(query, choice)
-    return min(99.0, max(whole, words))
+    # A shortened title ("Training Manual for Law Enforcement Officials") is the start of the full one:
+    # credited just above a sure match when it has enough words to mean something.
+    part = PREFIX_SCORE if query.count(" ") >= 2 and choice.startswith(query + " ") else 0.0
+    return min(99.0, max(whole, words, part))
 
 
 def _sure(ranked: list[tuple[str, tuple[float, str]]]) -> bool:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ctypes
 import json
+import logging
 import os
 import resource
 import signal
@@ -26,6 +27,8 @@ import pyoxigraph as ox
 
 from ..store import PROJECT_ROOT
 from .guard import UploadKind, UploadLimits, UploadRefused, decode
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -89,10 +92,14 @@ def _run(folder: Path, limits: UploadLimits) -> None:
         raise UploadRefused(413, f"checking the upload took longer than {limits.timeout:g} s (LEMAP_UPLOAD_TIMEOUT) and was "
                             "stopped: it is too large or too complex") from None
     if proc.returncode != 0 or not (folder / "answer.json").is_file():
-        raise _death(proc.returncode, limits)
+        log.warning("the upload worker ended with status %s: %s", proc.returncode, proc.stderr.decode(errors="replace")[-2000:])
+        raise _death(proc.returncode, b"MemoryError" in proc.stderr or b"SystemError" in proc.stderr, limits)
 
 
-def _death(code: int, limits: UploadLimits) -> UploadRefused:
+def _death(code: int, out_of_memory: bool, limits: UploadLimits) -> UploadRefused:
+    if out_of_memory:
+        return UploadRefused(413, f"checking the upload needed more than {limits.memory_mb} MiB of memory "
+                             "(LEMAP_UPLOAD_MEMORY_MB) and was stopped")
     if code < 0:
         try:
             name = signal.Signals(-code).name
@@ -119,9 +126,11 @@ def main(folder: Path) -> None:
         answer = {"ok": True, "report": report.to_json()}
     except UploadRefused as e:
         answer = {"ok": False, "error": e.to_dict()}
-    except MemoryError:
+    except (MemoryError, SystemError):  # CPython reports some failed allocations as SystemError
         answer = {"ok": False, "error": UploadRefused(413, f"checking the upload needed more than {request.get('memory_mb')} "
-                                                      "MiB of memory (LEMAP_UPLOAD_MEMORY_MB)").to_dict()}
+                                                      "MiB of memory (LEMAP_UPLOAD_MEMORY_MB) and was stopped").to_dict()}
+    except RecursionError:
+        answer = {"ok": False, "error": UploadRefused(400, "the upload is nested too deeply to be checked").to_dict()}
     (folder / "answer.json").write_text(json.dumps(answer))
 
 
