@@ -193,14 +193,13 @@ def write(partner: str, dataset: str):
     _authorise(partner)
     body, content_type, _ = _body()
     graph = imports.graph_iri(partner, dataset)
-    existed = graph in _engine().graphs()
     result = imports.import_upload(_engine(), _partner().locks, body, content_type, partner, dataset,
                                    replace=request.method == "PUT", limits=_partner().limits)
     p = result.provenance
     page = request.script_root + "/" + graph.removeprefix(_base())
     answer = {"graph": graph, "page": page, "triples": p.triples, "created": p.created, "modified": p.modified,
               "sha256": p.sha256, "format": p.media_type, "replaced": result.replaced, "report": result.report.to_json()}
-    return _json(answer, 200 if existed else 201, {"Location": page})
+    return _json(answer, 201 if result.new else 200, {"Location": page})
 
 
 @bp.delete("/graphs/<partner>/<dataset>")

@@ -171,6 +171,7 @@ class ImportResult:
     provenance: Provenance
     report: UploadReport
     replaced: bool
+    new: bool  # the dataset did not exist before this import
 
 
 def check(writer: GraphWriter, body: bytes, content_type: str | None, partner: str, dataset: str, *,
@@ -208,11 +209,11 @@ def import_upload(writer: GraphWriter, locks: GraphLocks, body: bytes, content_t
         lines = set(checked.ntriples.splitlines())
         if not replace:
             lines |= set(writer.dump(ox.RdfFormat.N_TRIPLES, graph).splitlines())
-        stamp = now or _now()
-        provenance = Provenance(graph, partner, created_at(writer, graph) or stamp, stamp, hashlib.sha256(body).hexdigest(),
+        stamp, created = now or _now(), created_at(writer, graph)
+        provenance = Provenance(graph, partner, created or stamp, stamp, hashlib.sha256(body).hexdigest(),
                                 len({line for line in lines if line.strip()}), kind.media_type)
         writer.write_graph(graph, checked.ntriples, replace=replace, meta=provenance.quads())
-    return ImportResult(provenance, checked.report, replace)
+    return ImportResult(provenance, checked.report, replace, created is None)
 
 
 def created_at(writer: GraphWriter, graph: str) -> str | None:

@@ -1,0 +1,251 @@
+"""Partner imports over HTTP: the 401/403/400/413/415/422 matrix, all or nothing, owners only, provenance,
+serialised concurrent imports, a restart keeping every graph, and kill -9 in the middle leaving no trace."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+import rdflib
+
+from browser import app_over, web_sources
+from lemap_graph.store import build_store
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "partner"
+ROOT = Path(__file__).resolve().parent.parent
+LABELS = (FIXTURES / "labels.nt").read_bytes()  # conforms under any version of the shapes
+GRAPH = "https://w3id.org/lemap/graph/partner/{}/{}"
+NT = "application/n-triples"
+
+
+def bearer(token: str) -> dict:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def graph_rows(client) -> dict[str, dict]:
+    return {g["graph"]: g for g in client.get("/graphs", headers={"Accept": "application/json"}).json["graphs"]}
+
+
+def triples_of(client, graph: str) -> set[str]:
+    body = client.get("/graph/" + graph.split("/graph/", 1)[1], headers={"Accept": NT}).data.decode()
+    return {line for line in body.splitlines() if line.strip()}
+
+
+def note(i: int) -> bytes:
+    return f'<https://w3id.org/lemap/id/place/kyiv> <http://www.w3.org/2004/02/skos/core#hiddenLabel> "Kyiv {i}"@en .\n'.encode()
+
+
+# --- the matrix -----------------------------------------------------------------------------------
+
+
+def test_no_token_is_401(partner_app) -> None:
+    response = partner_app.test_client().put("/graphs/npu/a", data=LABELS, content_type=NT)
+    assert response.status_code == 401 and response.headers["WWW-Authenticate"].startswith("Bearer")
+    assert "Authorization: Bearer" in response.json["message"]
+
+
+@pytest.mark.parametrize("header", ["Bearer not-a-token", "Basic bnB1OnB3", "Bearer ", "bearer"])
+def test_a_bad_token_is_401(partner_app, header: str) -> None:
+    response = partner_app.test_client().put("/graphs/npu/a", data=LABELS, content_type=NT, headers={"Authorization": header})
+    assert response.status_code == 401 and response.json["message"]
+
+
+def test_a_revoked_token_is_401(partner_app) -> None:
+    from lemap_graph.partner.tokens import TokenStore
+
+    token = partner_app.token("revoked")
+    TokenStore(partner_app.config["LEMAP_TOKENS"]).revoke("revoked")
+    response = partner_app.test_client().put("/graphs/revoked/a", data=LABELS, content_type=NT, headers=bearer(token))
+    assert response.status_code == 401 and "revoked" in response.json["message"]
+
+
+def test_another_partners_token_is_403_for_every_method(partner_app) -> None:
+    client = partner_app.test_client()
+    owner, other = partner_app.token("owner"), partner_app.token("intruder")
+    assert client.put("/graphs/owner/kept", data=LABELS, content_type=NT, headers=bearer(owner)).status_code == 201
+    for method in ("put", "post", "delete"):
+        response = getattr(client, method)("/graphs/owner/kept", data=note(1), content_type=NT, headers=bearer(other))
+        assert response.status_code == 403 and "'intruder'" in response.json["message"]
+    assert triples_of(client, GRAPH.format("owner", "kept")) == set(LABELS.decode().splitlines())
+
+
+def test_bad_names_unparsable_bodies_and_limits(partner_app) -> None:
+    client = partner_app.test_client()
+    token = partner_app.token("npu")
+    assert client.put("/graphs/NPU!/a", data=LABELS, content_type=NT, headers=bearer(token)).status_code == 400
+    broken = client.put("/graphs/npu/a", data=b'<http://example.org/a> <http://example.org/p> "x" .\n<http://example.org/b> oops .\n',
+                        content_type=NT, headers=bearer(token))
+    assert broken.status_code == 400 and broken.json["line"] == 2 and broken.json["column"]
+    assert client.put("/graphs/npu/a", data=LABELS, content_type="application/pdf", headers=bearer(token)).status_code == 415
+    assert client.put("/graphs/npu/a", data=LABELS, headers=bearer(token)).status_code == 415
+    assert client.put("/graphs/npu/a", data=b" " * 10_000_001, content_type=NT, headers=bearer(token)).status_code == 413
+    assert GRAPH.format("npu", "a") not in graph_rows(client)
+
+
+def test_non_conforming_data_is_422_with_the_report_and_nothing_is_stored(partner_app) -> None:
+    client = partner_app.test_client()
+    token = partner_app.token("npu")
+    graph = GRAPH.format("npu", "atomic")
+    assert client.put("/graphs/npu/atomic", data=LABELS, content_type=NT, headers=bearer(token)).status_code == 201
+    before = triples_of(client, graph), graph_rows(client)[graph]
+    bad = b"""@prefix lm: <https://w3id.org/lemap/ontology#> .
+<activity/unlabelled> a lm:Activity ; lm:country <https://w3id.org/lemap/id/place/kyiv> .
+<https://w3id.org/lemap/id/place/kyiv> <http://www.w3.org/2004/02/skos/core#altLabel> "Kiev (partner)"@en .
+"""
+    for method in ("put", "post"):
+        response = getattr(client, method)("/graphs/npu/atomic", data=bad, content_type="text/turtle", headers=bearer(token))
+        assert response.status_code == 422
+        report = response.json["report"]
+        assert report["conforms"] is False
+        shapes = {(r["focus_node"].rsplit("/", 1)[1], r["source_shape"].rsplit("#", 1)[1]) for r in report["results"]}
+        assert ("unlabelled", "ActivityShape-prefLabel") in shapes and ("unlabelled", "ActivityShape-country") in shapes
+        assert (triples_of(client, graph), graph_rows(client)[graph]) == before  # not one triple of it, not even the good one
+
+
+def test_put_replaces_post_adds_delete_removes_with_provenance(partner_app) -> None:
+    client = partner_app.test_client()
+    token = partner_app.token("npu")
+    graph = GRAPH.format("npu", "cycle")
+    first = client.put("/graphs/npu/cycle", data=LABELS, content_type=NT, headers=bearer(token))
+    assert first.status_code == 201 and first.headers["Location"].endswith("/graph/partner/npu/cycle")
+    row = graph_rows(client)[graph]
+    assert (row["origin"], row["partnerLabel"], row["triples"], row["format"]) == ("partner", "npu", 2, NT)
+    assert row["sha256"] == hashlib.sha256(LABELS).hexdigest() and row["created"] == row["modified"]
+    added = client.post("/graphs/npu/cycle", data=note(1), content_type=NT, headers=bearer(token))
+    assert added.status_code == 200 and added.json["triples"] == 3 and graph_rows(client)[graph]["triples"] == 3
+    assert graph_rows(client)[graph]["created"] == row["created"]
+    replaced = client.put("/graphs/npu/cycle", data=note(2), content_type=NT, headers=bearer(token))
+    assert replaced.json["triples"] == 1 and triples_of(client, graph) == {note(2).decode().strip()}
+    assert graph_rows(client)[graph]["sha256"] == hashlib.sha256(note(2)).hexdigest()
+    assert client.delete("/graphs/npu/cycle", headers=bearer(token)).status_code == 200
+    assert graph not in graph_rows(client) and graph not in partner_app.extensions["lemap"].engine.graphs()
+    assert client.delete("/graphs/npu/cycle", headers=bearer(token)).status_code == 404
+
+
+def test_graphs_are_listed_and_described_as_html_and_rdf(partner_app) -> None:
+    client = partner_app.test_client()
+    token = partner_app.token("npu")
+    assert client.put("/graphs/npu/listed", data=LABELS, content_type=NT, headers=bearer(token)).status_code in (200, 201)
+    rows = graph_rows(client)
+    assert {"report", "vocabulary", "partner"} <= {r["origin"] for r in rows.values()}
+    html = client.get("/graphs").data.decode()
+    assert "/graph/partner/npu/listed" in html and "/graph/data/triples/ukraine" in html
+    page = client.get("/graph/partner/npu/listed")
+    assert page.status_code == 200 and "npu" in page.data.decode() and hashlib.sha256(LABELS).hexdigest() in page.data.decode()
+    turtle = client.get("/graph/partner/npu/listed", headers={"Accept": "text/turtle"})
+    assert turtle.mimetype == "text/turtle"
+    assert len(rdflib.Graph().parse(data=turtle.data, format="turtle")) == 2
+    assert client.get("/graph/data/triples/ukraine?format=nt").mimetype == NT
+    assert client.get("/graph/partner/npu/nothing", headers={"Accept": "text/turtle"}).status_code == 404
+    assert client.get("/graphs/npu/listed").headers["Location"].endswith("/graph/partner/npu/listed")
+
+
+def test_sparql_sees_partner_graphs_in_the_union_and_by_name(partner_app) -> None:
+    client = partner_app.test_client()
+    token = partner_app.token("npu")
+    client.put("/graphs/npu/sparql", data=note(7), content_type=NT, headers=bearer(token))
+    for query in ('ASK { <https://w3id.org/lemap/id/place/kyiv> ?p "Kyiv 7"@en }',
+                  'ASK { GRAPH <https://w3id.org/lemap/graph/partner/npu/sparql> { ?s ?p "Kyiv 7"@en } }'):
+        answer = client.post("/sparql", data=query, content_type="application/sparql-query",
+                             headers={"Accept": "application/sparql-results+json"})
+        assert answer.json["boolean"] is True
+
+
+def test_concurrent_imports_to_one_graph_are_serialised(partner_app) -> None:
+    """Eight POSTs at once: every triple lands, and the recorded count is the graph's real size (no lost update)."""
+    token = partner_app.token("busy")
+    statuses = []
+
+    def post(i: int) -> None:
+        response = partner_app.test_client().post("/graphs/busy/many", data=note(100 + i), content_type=NT, headers=bearer(token))
+        statuses.append(response.status_code)
+
+    threads = [threading.Thread(target=post, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    client = partner_app.test_client()
+    graph = GRAPH.format("busy", "many")
+    assert sorted(statuses) == [200] * 7 + [201]
+    assert triples_of(client, graph) == {note(100 + i).decode().strip() for i in range(8)}
+    assert graph_rows(client)[graph]["triples"] == 8
+
+
+# --- durability -----------------------------------------------------------------------------------
+
+
+def on_disk_store(path: Path) -> None:
+    store = ox.Store(str(path))
+    build_store(store, web_sources())
+    store.flush()
+    del store
+
+
+def test_a_restart_keeps_every_graph(tmp_path: Path) -> None:
+    path = tmp_path / "store"
+    on_disk_store(path)
+    tokens = str(tmp_path / "tokens.sqlite")
+    store = ox.Store(str(path))
+    with app_over(store, LEMAP_TOKENS=tokens) as app:
+        from lemap_graph.partner.tokens import TokenStore
+
+        token = TokenStore(tokens).create("npu")
+        client = app.test_client()
+        for dataset, body in (("one", LABELS), ("two", note(1))):
+            assert client.put(f"/graphs/npu/{dataset}", data=body, content_type=NT, headers=bearer(token)).status_code == 201
+        before = graph_rows(client)
+    del store, app, client
+    import gc
+
+    gc.collect()  # release RocksDB's lock, as a stopped server does
+    with app_over(ox.Store(str(path)), LEMAP_TOKENS=tokens) as app:
+        client = app.test_client()
+        assert graph_rows(client) == before
+        assert triples_of(client, GRAPH.format("npu", "two")) == {note(1).decode().strip()}
+        assert client.post("/graphs/npu/two", data=note(2), content_type=NT, headers=bearer(token)).status_code == 200
+
+
+def test_kill_9_in_the_middle_of_an_import_leaves_no_partial_graph(tmp_path: Path) -> None:
+    path = tmp_path / "store"
+    on_disk_store(path)
+    lemap = [sys.executable, "-m", "lemap_graph.cli"]
+    first = subprocess.run([*lemap, "import", str(FIXTURES / "labels.nt"), "--partner", "npu", "--dataset", "earlier", "--store", str(path)],
+                           cwd=ROOT, capture_output=True, text=True)
+    assert first.returncode == 0, first.stderr
+    big = tmp_path / "big.nt"
+    big.write_text("".join(f'<https://w3id.org/lemap/id/partner/npu/big/n{i}> <https://schema.org/name> "name {i}" .\n'
+                           for i in range(40_000)))
+    outcomes = set()
+    for delay in (0.0, 0.05, 0.3):
+        proc = subprocess.Popen([*lemap, "import", str(big), "--partner", "npu", "--dataset", "big", "--store", str(path)],
+                                cwd=ROOT, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+        for line in proc.stderr:
+            if "writing" in line:
+                break
+        time.sleep(delay)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        store = ox.Store(str(path))
+        graph = ox.NamedNode(GRAPH.format("npu", "big"))
+        count = sum(1 for _ in store.quads_for_pattern(None, None, None, graph))
+        meta = list(store.quads_for_pattern(graph, None, None, ox.NamedNode("https://w3id.org/lemap/graph/meta")))
+        earlier = sum(1 for _ in store.quads_for_pattern(None, None, None, ox.NamedNode(GRAPH.format("npu", "earlier"))))
+        del store
+        assert count in (0, 40_000) and bool(meta) == bool(count), (delay, count, len(meta))
+        assert earlier == 2
+        outcomes.add(count)
+        if count:
+            drop = subprocess.run([sys.executable, "-c", f"import pyoxigraph as ox; from lemap_graph.store import drop_graph; "
+                                   f"drop_graph(ox.Store({str(path)!r}), {graph.value!r})"], cwd=ROOT)
+            assert drop.returncode == 0
+    assert outcomes  # each run ended in one of the two whole states
