@@ -215,8 +215,9 @@ def cmd_graphs(args: argparse.Namespace) -> int:
     if args.format == "json":
         cli._write(json.dumps(rows, indent=2, ensure_ascii=False) + "\n")
         return 0
-    table = [[queries.compact(r["graph"]), r["origin"], r["triples"], r["file"] or r["partnerLabel"] or "",
+    table = [[r["graph"].removeprefix(st.GRAPH_BASE), r["origin"], r["triples"], r["file"] or r["partnerLabel"] or "",
               r["modified"] or r["created"] or "", (r["sha256"] or "")[:12]] for r in rows]
+    cli._write(f"Named graphs ({st.GRAPH_BASE}…)\n\n")
     cli._write(cli.render_table(["graph", "origin", "triples", "source or partner", "changed", "sha256"], table))
     return 0
 
