@@ -236,6 +236,7 @@ def _graph_rows() -> list[dict]:
     base = _base()
     for row in rows:
         row["triples"] = int(row["triples"] or 0)
+        row["name"] = row["graph"].removeprefix(GRAPH_BASE)
         row["page"] = request.script_root + "/" + row["graph"].removeprefix(base) if row["graph"].startswith(base) else None
     return rows
 
@@ -254,12 +255,12 @@ def graph(rest: str):
     if not rows:
         message = f"there is no named graph <{iri}>"
         return _json({"status": 404, "error": "Not Found", "message": message}, 404) if fmt else (
-            render_template("partner/graph.html", row=None, iri=iri, message=message), 404)
+            render_template("partner/graph.html", row=None, iri=iri, name=rest, message=message), 404)
     if fmt:
         body = _engine().dump(fmt.rdf_format, graph=iri)
         return Response(body, content_type=fmt.content_type, headers={"Vary": "Accept"})
     alternates = [(f.name, f"{request.path}?format={f.name}") for f in map(formats.find, _RDF_OFFERS[:4])]
-    return render_template("partner/graph.html", row=rows[0], iri=iri, message=None, alternates=alternates)
+    return render_template("partner/graph.html", row=rows[0], iri=iri, name=rest, message=None, alternates=alternates)
 
 
 def _rdf_format():

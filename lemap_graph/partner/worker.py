@@ -163,7 +163,7 @@ def _work(folder: Path, request: dict):
     report = validate_upload(triples, context, extra=description, files=files, names=names)
     report = replace(report, conforms=report.conforms and not errors, results=tuple(errors) + report.results,
                      unmatched=tuple(unmatched))
-    return report.linked(context.known_iris() | set(files)), canonical_ntriples(triples)
+    return report.linked(context.known_iris()), canonical_ntriples(triples)
 
 
 def _limit_memory(mb: int) -> None:
