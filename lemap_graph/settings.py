@@ -44,6 +44,7 @@ _TABLE = (
     Setting("LEMAP_UPLOAD_NESTING", 64, "Deepest nesting of JSON-LD objects and arrays or RDF/XML elements in an upload (400 above).", int),
     Setting("LEMAP_UPLOAD_TIMEOUT", 60.0, "Seconds the worker process checking an upload may run before it is killed (413).", float),
     Setting("LEMAP_UPLOAD_MEMORY_MB", 2048, "Memory (MiB) the worker process checking an upload may use; 0 for no cap.", int),
+    Setting("LEMAP_UPLOAD_WORKERS", 2, "Uploads checked at once (each in its own worker process); more wait, then get 503.", int),
 )
 
 SETTINGS: dict[str, Setting] = {s.name: s for s in _TABLE}

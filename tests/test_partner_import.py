@@ -249,3 +249,91 @@ def test_kill_9_in_the_middle_of_an_import_leaves_no_partial_graph(tmp_path: Pat
                                    f"drop_graph(ox.Store({str(path)!r}), {graph.value!r})"], cwd=ROOT)
             assert drop.returncode == 0
     assert outcomes  # each run ended in one of the two whole states
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path):
+    """A 4 MiB tmpfs mounted for the test (needs root, as in CI), unmounted after."""
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount)], capture_output=True).returncode != 0:
+        pytest.skip("mounting a tmpfs needs root")
+    yield mount
+    import gc
+
+    gc.collect()
+    subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def test_a_full_disk_fails_the_import_cleanly(small_disk: Path) -> None:
+    path = small_disk / "store"
+    on_disk_store(path)
+    big = "".join(f'<https://w3id.org/lemap/id/partner/npu/big/n{i}> <https://schema.org/name> "{i} {"x" * 200}" .\n'
+                  for i in range(20_000)).encode()
+    tokens = str(small_disk.parent / "tokens.sqlite")
+    from lemap_graph.partner.tokens import TokenStore
+
+    token = TokenStore(tokens).create("npu")
+    with app_over(ox.Store(str(path)), LEMAP_TOKENS=tokens, LEMAP_MAX_UPLOAD_BYTES=20_000_000) as app:
+        client = app.test_client()
+        assert client.put("/graphs/npu/small", data=LABELS, content_type=NT, headers=bearer(token)).status_code == 201
+        response = client.put("/graphs/npu/big", data=big, content_type=NT, headers=bearer(token))
+        assert response.status_code == 507, response.json
+        assert "No space left" in response.json["message"] and "nothing was stored" in response.json["message"]
+        assert triples_of(client, GRAPH.format("npu", "small")) == set(LABELS.decode().splitlines())
+        assert GRAPH.format("npu", "big") not in graph_rows(client)
+        assert client.get("/sparql?query=ASK%7B%7D", headers={"Accept": "application/sparql-results+json"}).json["boolean"]
+
+
+def test_kill_9_of_the_server_during_an_import_leaves_no_partial_graph(tmp_path: Path) -> None:
+    """The production server (gunicorn, query workers, upload worker) killed as a group mid-import, then restarted."""
+    import socket
+    import urllib.request
+
+    from lemap_graph.partner.tokens import TokenStore
+
+    path = tmp_path / "store"
+    on_disk_store(path)
+    tokens = tmp_path / "tokens.sqlite"
+    token = TokenStore(tokens).create("npu")
+    big = "".join(f'<https://w3id.org/lemap/id/partner/npu/big/n{i}> <https://schema.org/name> "name {i}" .\n' for i in range(30_000)).encode()
+
+    def start() -> tuple[subprocess.Popen, str]:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        code = f"from webapp.server import serve; serve('127.0.0.1', {port}, {str(path)!r})"
+        proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env={**os.environ, "LEMAP_TOKENS": str(tokens)},
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(300):
+            try:
+                with urllib.request.urlopen(base + "/sparql?query=ASK%7B%7D", timeout=5):
+                    return proc, base
+            except OSError:
+                time.sleep(0.2)
+        os.killpg(proc.pid, signal.SIGKILL)
+        raise AssertionError("the server did not start")
+
+    def put(base: str, dataset: str, body: bytes) -> None:
+        request = urllib.request.Request(f"{base}/graphs/npu/{dataset}", data=body, method="PUT",
+                                         headers={"Authorization": f"Bearer {token}", "Content-Type": NT})
+        try:
+            urllib.request.urlopen(request, timeout=120).read()
+        except OSError:
+            pass  # the server was killed under it
+
+    proc, base = start()
+    put(base, "earlier", LABELS)
+    for delay in (2.0, 4.0):
+        threading.Thread(target=put, args=(base, "big", big), daemon=True).start()
+        time.sleep(delay)
+        os.killpg(proc.pid, signal.SIGKILL)  # its own session: only what this test started
+        proc.wait()
+        proc, base = start()
+        rows = json.loads(urllib.request.urlopen(urllib.request.Request(base + "/graphs", headers={"Accept": "application/json"})).read())
+        graphs = {g["graph"]: g["triples"] for g in rows["graphs"]}
+        assert graphs[GRAPH.format("npu", "earlier")] == 2
+        assert graphs.get(GRAPH.format("npu", "big"), 0) in (0, 30_000), graphs
+    os.killpg(proc.pid, signal.SIGTERM)
+    proc.wait(timeout=30)

@@ -178,3 +178,18 @@ def test_a_parser_crash_kills_only_the_worker() -> None:
     refusal = caught.value
     assert (refusal.status, "LEMAP_UPLOAD_MEMORY_MB" in refusal.message) in ((413, True), (400, False)), refusal
     assert refusal.status == 413 or "the parser stopped" in refusal.message
+
+
+def test_when_every_upload_worker_is_busy_the_answer_is_503(web_store) -> None:
+    """Checks are bounded by LEMAP_UPLOAD_WORKERS: a flood of uploads waits, then is told to come back."""
+    from browser import app_over
+
+    with app_over(web_store, LEMAP_UPLOAD_WORKERS=1, LEMAP_UPLOAD_TIMEOUT=0.5) as app:
+        slots = app.extensions["partner"].slots
+        assert slots.acquire(timeout=5)  # another upload is being checked
+        try:
+            response = app.test_client().post("/validate", data=b"<http://example.org/a> <http://example.org/p> 1 .",
+                                              content_type="text/turtle")
+        finally:
+            slots.release()
+        assert response.status_code == 503 and response.headers["Retry-After"] and "LEMAP_UPLOAD_WORKERS" in response.json["message"]

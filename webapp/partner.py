@@ -15,8 +15,11 @@ parses and validates in a worker process; every refusal is a 4xx JSON with a ``m
 from __future__ import annotations
 
 import json
+import threading
+from http import HTTPStatus
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Iterator
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
@@ -25,7 +28,7 @@ from lemap_graph import formats, queries
 from lemap_graph.engine import QueryError
 from lemap_graph.partner import csvtemplate, imports
 from lemap_graph.partner.guard import KINDS, UploadLimits, UploadRefused, find_kind
-from lemap_graph.partner.imports import GraphLocks, NotConforming
+from lemap_graph.partner.imports import GraphLocks, ImportFailed, NotConforming
 from lemap_graph.partner.tokens import TokenStore, tokens_path
 from lemap_graph.store import GRAPH_BASE
 
@@ -39,11 +42,22 @@ _RDF_OFFERS = ("ttl", "nt", "jsonld", "rdf", "nq", "trig")
 
 @dataclass
 class PartnerState:
-    """Per app: the per-graph import locks, the token file and the upload limits."""
+    """Per app: the per-graph import locks, the token file, the upload limits and the upload-check slots."""
 
     locks: GraphLocks
     tokens: TokenStore
     limits: UploadLimits
+    slots: threading.BoundedSemaphore
+
+    @contextmanager
+    def slot(self) -> Iterator[None]:
+        """One of the ``LEMAP_UPLOAD_WORKERS`` upload checks at a time, or 503 when none frees up in time."""
+        if not self.slots.acquire(timeout=self.limits.timeout):
+            raise UploadRefused(503, "every upload worker is busy checking other uploads (LEMAP_UPLOAD_WORKERS); try again shortly")
+        try:
+            yield
+        finally:
+            self.slots.release()
 
 
 @bp.record_once
@@ -51,7 +65,7 @@ def _setup(state) -> None:
     config = state.app.config
     state.app.extensions["partner"] = PartnerState(
         GraphLocks(), TokenStore(tokens_path(config.get("LEMAP_TOKENS"), config.get("LEMAP_STORE"))),
-        UploadLimits.from_settings(config))
+        UploadLimits.from_settings(config), threading.BoundedSemaphore(max(1, int(config.get("LEMAP_UPLOAD_WORKERS") or 2))))
 
 
 def _partner() -> PartnerState:
@@ -72,7 +86,7 @@ def _json(data: Any, status: int = 200, headers: dict | None = None) -> Response
 
 @bp.errorhandler(UploadRefused)
 def _refused(error: UploadRefused) -> Response:
-    headers = {"WWW-Authenticate": 'Bearer realm="lemap"'} if error.status == 401 else None
+    headers = {401: {"WWW-Authenticate": 'Bearer realm="lemap"'}, 503: {"Retry-After": "5"}}.get(error.status)
     return _json(error.to_dict(), error.status, headers)
 
 
@@ -80,6 +94,11 @@ def _refused(error: UploadRefused) -> Response:
 def _not_conforming(error: NotConforming) -> Response:
     body = {"status": 422, "error": "Unprocessable Content", "message": str(error), "report": error.report.to_json()}
     return _json(body, 422)
+
+
+@bp.errorhandler(ImportFailed)
+def _import_failed(error: ImportFailed) -> Response:
+    return _json({"status": error.status, "error": HTTPStatus(error.status).phrase, "message": error.message}, error.status)
 
 
 @bp.errorhandler(QueryError)
@@ -136,7 +155,8 @@ def validate():
     try:
         _names(partner, dataset)
         body, content_type, name = _body()
-        checked, kind = imports.check(_engine(), body, content_type, partner, dataset, limits=_partner().limits, name=name)
+        with _partner().slot():
+            checked, kind = imports.check(_engine(), body, content_type, partner, dataset, limits=_partner().limits, name=name)
     except UploadRefused as e:
         if not html:
             raise
@@ -193,8 +213,9 @@ def write(partner: str, dataset: str):
     _authorise(partner)
     body, content_type, _ = _body()
     graph = imports.graph_iri(partner, dataset)
-    result = imports.import_upload(_engine(), _partner().locks, body, content_type, partner, dataset,
-                                   replace=request.method == "PUT", limits=_partner().limits)
+    with _partner().slot():
+        result = imports.import_upload(_engine(), _partner().locks, body, content_type, partner, dataset,
+                                       replace=request.method == "PUT", limits=_partner().limits)
     p = result.provenance
     page = request.script_root + "/" + graph.removeprefix(_base())
     answer = {"graph": graph, "page": page, "triples": p.triples, "created": p.created, "modified": p.modified,

@@ -24,7 +24,7 @@ from .. import queries
 from .. import store as st
 from ..validation import ValidationReport
 from .guard import UploadLimits, UploadRefused, check_upload, find_kind
-from .imports import GraphLocks, NotConforming, StoreWriter, base_iri, graph_iri, import_upload, json_ld_contexts
+from .imports import GraphLocks, ImportFailed, NotConforming, StoreWriter, base_iri, graph_iri, import_upload, json_ld_contexts
 from .tokens import TokenStore, check_name, tokens_path
 from .worker import Upload, check_in_worker
 
@@ -136,6 +136,8 @@ def cmd_import(args: argparse.Namespace) -> int:
                                args.dataset, replace=not args.add, limits=_limits())
     except UploadRefused as e:
         raise cli.CLIError(UploadRefused(e.status, e.message, e.line, e.column, str(path)).located()) from None
+    except ImportFailed as e:
+        raise cli.CLIError(e.message, 1) from None
     except NotConforming as e:
         cli._write(cli.render_validation(ValidationReport(False, e.report.results), 1))
         raise cli.CLIError(f"{path} does not conform to lemap's shapes: nothing was imported", 1) from None

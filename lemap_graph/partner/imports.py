@@ -156,6 +156,14 @@ class GraphLocks:
             yield
 
 
+class ImportFailed(Exception):
+    """The store could not take a checked import (a full disk, a failing store): nothing was stored."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status, self.message = status, message
+
+
 class NotConforming(Exception):
     """The upload does not conform to lemap's shapes: nothing was stored (422 with the report)."""
 
@@ -212,7 +220,11 @@ def import_upload(writer: GraphWriter, locks: GraphLocks, body: bytes, content_t
         stamp, created = now or _now(), created_at(writer, graph)
         provenance = Provenance(graph, partner, created or stamp, stamp, hashlib.sha256(body).hexdigest(),
                                 len({line for line in lines if line.strip()}), kind.media_type)
-        writer.write_graph(graph, checked.ntriples, replace=replace, meta=provenance.quads())
+        try:
+            writer.write_graph(graph, checked.ntriples, replace=replace, meta=provenance.quads())
+        except OSError as e:  # RocksDB's "No space left on device" and other I/O failures; the transaction is void
+            status = 507 if "space" in str(e).lower() else 500
+            raise ImportFailed(status, f"the store could not take the import ({e}); nothing was stored") from None
     return ImportResult(provenance, checked.report, replace, created is None)
 
 
