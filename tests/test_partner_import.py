@@ -337,3 +337,34 @@ def test_kill_9_of_the_server_during_an_import_leaves_no_partial_graph(tmp_path:
         assert graphs.get(GRAPH.format("npu", "big"), 0) in (0, 30_000), graphs
     os.killpg(proc.pid, signal.SIGTERM)
     proc.wait(timeout=30)
+
+
+KYIV, MOI = "https://w3id.org/lemap/id/place/kyiv", "https://w3id.org/lemap/id/organisation/ukr-moi"
+ALT = "http://www.w3.org/2004/02/skos/core#altLabel"
+SAME_DATA = {
+    "text/turtle": f'@prefix skos: <http://www.w3.org/2004/02/skos/core#> .\n<{KYIV}> skos:altLabel "Київ"@uk .\n<{MOI}> skos:altLabel "MVS"@uk .',
+    "application/trig": f'<https://example.org/g> {{ <{KYIV}> <{ALT}> "Київ"@uk . }}\n{{ <{MOI}> <{ALT}> "MVS"@uk . }}',
+    "application/n-quads": f'<{KYIV}> <{ALT}> "Київ"@uk <https://example.org/g> .\n<{MOI}> <{ALT}> "MVS"@uk .\n',
+    "application/ld+json": json.dumps({"@context": "https://w3id.org/lemap/context/v1.jsonld", "@graph": [
+        {"@id": "place:kyiv", "skos:altLabel": {"@value": "Київ", "@language": "uk"}},
+        {"@id": "orgn:ukr-moi", "skos:altLabel": {"@value": "MVS", "@language": "uk"}}]}),
+    "application/rdf+xml": f'<?xml version="1.0"?>\n<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
+                           f'xmlns:skos="http://www.w3.org/2004/02/skos/core#">\n'
+                           f'<rdf:Description rdf:about="{KYIV}"><skos:altLabel xml:lang="uk">Київ</skos:altLabel></rdf:Description>\n'
+                           f'<rdf:Description rdf:about="{MOI}"><skos:altLabel xml:lang="uk">MVS</skos:altLabel></rdf:Description>\n</rdf:RDF>',
+    NT: LABELS.decode(),
+}
+
+
+@pytest.mark.parametrize("media_type", sorted(SAME_DATA))
+def test_every_rdf_format_imports_the_same_triples(partner_app, media_type: str) -> None:
+    client = partner_app.test_client()
+    token = partner_app.token("formats")
+    body = SAME_DATA[media_type].encode()
+    report = client.post("/validate", data=body, content_type=media_type).json
+    assert report["conforms"] is True and report["triples"] == 2 and report["format"] == media_type
+    dataset = media_type.split("/")[1].replace("+", "-").replace("ld-json", "jsonld")
+    response = client.put(f"/graphs/formats/{dataset}", data=body, content_type=media_type, headers=bearer(token))
+    assert response.status_code == 201, response.json
+    assert triples_of(client, GRAPH.format("formats", dataset)) == set(LABELS.decode().splitlines())
+    assert graph_rows(client)[GRAPH.format("formats", dataset)]["format"] == media_type
