@@ -47,6 +47,8 @@ def _limits() -> UploadLimits:
 def cmd_validate(args: argparse.Namespace) -> int:
     """SHACL-validate files with the graph they refer to as context; results only for the files' own nodes."""
     cli = _cli()
+    if not args.paths:
+        return _validate_curated(args)
     paths = _paths(args.paths)
     uploads, graphs = [], []
     for path in paths:
@@ -77,11 +79,26 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 0 if report.conforms else 1
 
 
-def _paths(given: list[str]) -> list[Path]:
-    from ..validation import curated_files
+def _validate_curated(args: argparse.Namespace) -> int:
+    """The whole curated data, which is the graph itself: validated in one piece with the vocabulary."""
+    from .. import validation
 
-    if not given:
-        return curated_files()
+    cli = _cli()
+    paths = validation.curated_files()
+    try:
+        report = validation.validate_files(paths)
+    except validation.RDFParseError as e:
+        raise cli.CLIError(str(e)) from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise cli.CLIError(f"cannot read the data: {e}") from None
+    if args.format == "json":
+        cli._write(json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n")
+    else:
+        cli._write(cli.render_validation(report, len(paths)))
+    return 0 if report.conforms else 1
+
+
+def _paths(given: list[str]) -> list[Path]:
     paths: list[Path] = []
     for name in given:
         p = Path(name)
