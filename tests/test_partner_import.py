@@ -368,3 +368,28 @@ def test_every_rdf_format_imports_the_same_triples(partner_app, media_type: str)
     assert response.status_code == 201, response.json
     assert triples_of(client, GRAPH.format("formats", dataset)) == set(LABELS.decode().splitlines())
     assert graph_rows(client)[GRAPH.format("formats", dataset)]["format"] == media_type
+
+
+def test_the_meta_graph_is_described_too(partner_app) -> None:
+    client = partner_app.test_client()
+    token = partner_app.token("npu")
+    client.put("/graphs/npu/meta-check", data=LABELS, content_type=NT, headers=bearer(token))
+    meta = rdflib.Graph().parse(data=client.get("/graph/meta", headers={"Accept": "text/turtle"}).data, format="turtle")
+    dataset = rdflib.URIRef(GRAPH.format("npu", "meta-check"))
+    lm = rdflib.Namespace("https://w3id.org/lemap/ontology#")
+    assert (dataset, rdflib.RDF.type, lm.PartnerDataset) in meta
+    assert str(meta.value(dataset, lm.sha256)) == hashlib.sha256(LABELS).hexdigest()
+    assert meta.value(dataset, rdflib.URIRef("http://www.w3.org/ns/prov#wasAttributedTo")) == rdflib.URIRef("https://w3id.org/lemap/id/partner/npu")
+    assert client.get("/graph/meta").status_code == 200
+
+
+def test_the_readme_walks_a_partner_through(partner_app) -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## For partners", 1)[1].split("\n## ", 1)[0]
+    for step in ("lemap token create", "/validate", "/templates/activities.csv", "activities.csv-metadata.json",
+                 "Authorization: Bearer", "/graphs/npu/trainings", "/graph/partner/npu/trainings", "GRAPH <",
+                 "401", "403", "413", "415", "422"):
+        assert step in section, step
+    client = partner_app.test_client()
+    for path in ("/validate", "/templates/activities.csv", "/templates/activities.csv-metadata.json", "/graphs"):
+        assert client.get(path).status_code == 200, path

@@ -30,7 +30,7 @@ from lemap_graph.partner import csvtemplate, imports
 from lemap_graph.partner.guard import KINDS, UploadLimits, UploadRefused, find_kind
 from lemap_graph.partner.imports import GraphLocks, ImportFailed, NotConforming
 from lemap_graph.partner.tokens import TokenStore, tokens_path
-from lemap_graph.store import GRAPH_BASE
+from lemap_graph.store import GRAPH_BASE, META_GRAPH
 
 bp = Blueprint("partner", __name__)
 bp.nav = (("/validate", "Contribute"),)
@@ -271,7 +271,7 @@ def _base() -> str:
 def graph(rest: str):
     """One named graph: its description for people, its triples for an RDF ``Accept`` (or ``?format=``)."""
     iri = GRAPH_BASE + rest
-    rows = [r for r in _graph_rows() if r["graph"] == iri]
+    rows = [r for r in _graph_rows() if r["graph"] == iri] or _meta_row(iri)
     fmt = _rdf_format()
     if not rows:
         message = f"there is no named graph <{iri}>"
@@ -282,6 +282,14 @@ def graph(rest: str):
         return Response(body, content_type=fmt.content_type, headers={"Vary": "Accept"})
     alternates = [(f.name, f"{request.path}?format={f.name}") for f in map(formats.find, _RDF_OFFERS[:4])]
     return render_template("partner/graph.html", row=rows[0], iri=iri, name=rest, message=None, alternates=alternates)
+
+
+def _meta_row(iri: str) -> list[dict]:
+    """The meta graph, which records every other graph's provenance, described like the others."""
+    if iri != META_GRAPH.value:
+        return []
+    size = _engine().dump(ox.RdfFormat.N_TRIPLES, graph=iri).count(b"\n")
+    return [{"graph": iri, "name": "meta", "origin": "provenance of every graph", "triples": size}]
 
 
 def _rdf_format():
