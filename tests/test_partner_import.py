@@ -393,3 +393,29 @@ def test_the_readme_walks_a_partner_through(partner_app) -> None:
     client = partner_app.test_client()
     for path in ("/validate", "/templates/activities.csv", "/templates/activities.csv-metadata.json", "/graphs"):
         assert client.get(path).status_code == 200, path
+
+
+def test_imports_to_one_graph_wait_for_each_other_across_processes(tmp_path: Path) -> None:
+    """Several web processes over one store: the per-graph lock is also a file lock the other process must wait for."""
+    from lemap_graph.partner.imports import GraphLocks
+
+    graph = GRAPH.format("npu", "shared")
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys; from pathlib import Path; from lemap_graph.partner.imports import GraphLocks\n"
+         f"with GraphLocks(Path({str(tmp_path)!r})).hold({graph!r}):\n    print('held', flush=True); sys.stdin.readline()"],
+        cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "held"
+    acquired = threading.Event()
+
+    def take() -> None:
+        with GraphLocks(tmp_path).hold(graph):
+            acquired.set()
+
+    waiter = threading.Thread(target=take)
+    waiter.start()
+    assert not acquired.wait(0.5)  # the other process holds it
+    holder.stdin.write("\n")
+    holder.stdin.flush()
+    assert holder.wait(timeout=30) == 0
+    waiter.join(timeout=30)
+    assert acquired.is_set()

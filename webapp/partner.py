@@ -63,8 +63,9 @@ class PartnerState:
 @bp.record_once
 def _setup(state) -> None:
     config = state.app.config
+    tokens = tokens_path(config.get("LEMAP_TOKENS"), config.get("LEMAP_STORE"))
     state.app.extensions["partner"] = PartnerState(
-        GraphLocks(), TokenStore(tokens_path(config.get("LEMAP_TOKENS"), config.get("LEMAP_STORE"))),
+        GraphLocks(tokens.parent / "import-locks"), TokenStore(tokens),
         UploadLimits.from_settings(config), threading.BoundedSemaphore(max(1, int(config.get("LEMAP_UPLOAD_WORKERS") or 2))))
 
 

@@ -18,11 +18,14 @@ Writes go through a :class:`GraphWriter` — the app's engine (``write_graph``/`
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import threading
-from contextlib import contextmanager
+import time
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any, Iterator, Protocol
 
 import pyoxigraph as ox
@@ -141,9 +144,20 @@ class StoreWriter:
 
 
 class GraphLocks:
-    """One lock per graph IRI, so concurrent imports to one graph run one after the other."""
+    """One lock per graph IRI, so concurrent imports to one graph run one after the other.
 
-    def __init__(self) -> None:
+    Threads of one process wait on a lock of the process; with ``folder``, processes (several web
+    processes over one store) also wait on an exclusive ``flock`` of a file there, taken without
+    blocking and retried, so a cooperative server (gevent) keeps serving while an import waits.
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp, GraphLocks(Path(tmp)).hold("https://w3id.org/lemap/graph/partner/p/d"):
+    ...     print("held")
+    held
+    """
+
+    def __init__(self, folder: Path | None = None) -> None:
+        self.folder = folder
         self._guard = threading.Lock()
         self._locks: dict[str, threading.Lock] = {}
 
@@ -152,8 +166,26 @@ class GraphLocks:
         """Hold the lock of ``graph`` for the duration of the block."""
         with self._guard:
             lock = self._locks.setdefault(graph, threading.Lock())
-        with lock:
+        with lock, ExitStack() as stack:
+            if self.folder is not None:
+                stack.enter_context(self._file_lock(graph))
             yield
+
+    @contextmanager
+    def _file_lock(self, graph: str) -> Iterator[None]:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        path = self.folder / (hashlib.sha256(graph.encode()).hexdigest()[:32] + ".lock")
+        with open(path, "a+b") as handle:
+            while True:
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    time.sleep(0.05)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 class ImportFailed(Exception):
