@@ -288,6 +288,7 @@ def test_a_full_disk_fails_the_import_cleanly(small_disk: Path) -> None:
 def test_kill_9_of_the_server_during_an_import_leaves_no_partial_graph(tmp_path: Path) -> None:
     """The production server (gunicorn, query workers, upload worker) killed as a group mid-import, then restarted."""
     import socket
+    import urllib.error
     import urllib.request
 
     from lemap_graph.partner.tokens import TokenStore
@@ -315,16 +316,19 @@ def test_kill_9_of_the_server_during_an_import_leaves_no_partial_graph(tmp_path:
         os.killpg(proc.pid, signal.SIGKILL)
         raise AssertionError("the server did not start")
 
-    def put(base: str, dataset: str, body: bytes) -> None:
+    def put(base: str, dataset: str, body: bytes) -> int | None:
         request = urllib.request.Request(f"{base}/graphs/npu/{dataset}", data=body, method="PUT",
                                          headers={"Authorization": f"Bearer {token}", "Content-Type": NT})
         try:
-            urllib.request.urlopen(request, timeout=120).read()
+            with urllib.request.urlopen(request, timeout=120) as response:
+                return response.status
+        except urllib.error.HTTPError as e:
+            return e.code
         except OSError:
-            pass  # the server was killed under it
+            return None  # the server was killed under it
 
     proc, base = start()
-    put(base, "earlier", LABELS)
+    assert put(base, "earlier", LABELS) == 201
     for delay in (2.0, 4.0):
         threading.Thread(target=put, args=(base, "big", big), daemon=True).start()
         time.sleep(delay)

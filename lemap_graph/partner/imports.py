@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import logging
 import threading
 import time
 from contextlib import ExitStack, contextmanager
@@ -37,6 +38,8 @@ from .checking import UploadReport
 from .guard import UploadLimits, UploadRefused, check_upload
 from .tokens import check_name
 from .worker import Upload, check_in_worker
+
+log = logging.getLogger(__name__)
 
 PARTNER_GRAPHS = GRAPH_BASE + "partner/"
 PARTNER_IDS = "https://w3id.org/lemap/id/partner/"
@@ -257,6 +260,9 @@ def import_upload(writer: GraphWriter, locks: GraphLocks, body: bytes, content_t
         except OSError as e:  # RocksDB's "No space left on device" and other I/O failures; the transaction is void
             status = 507 if "space" in str(e).lower() else 500
             raise ImportFailed(status, f"the store could not take the import ({e}); nothing was stored") from None
+        except Exception as e:  # an engine that cannot write: the partner gets a message, the log the rest
+            log.exception("writing %s failed", graph)
+            raise ImportFailed(500, f"the store could not take the import ({type(e).__name__}: {e}); nothing was stored") from None
     return ImportResult(provenance, checked.report, replace, created is None)
 
 
