@@ -250,38 +250,10 @@ def _endpoint_options(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    """SHACL-validate the curated data (or the given files) and report the results by focus node."""
-    from . import validation  # pyshacl is slow to import: only this command needs it
+    """SHACL-validate data with the graph it refers to as context (see :mod:`lemap_graph.partner.commands`)."""
+    from .partner.commands import cmd_validate as validate
 
-    paths = _validation_paths(args.paths, validation)
-    try:
-        report = validation.validate_files(paths)
-    except validation.RDFParseError as e:
-        raise CLIError(str(e)) from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise CLIError(f"cannot read the data: {e}") from None
-    if args.format == "json":
-        _write(json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n")
-    else:
-        _write(render_validation(report, len(paths)))
-    return 0 if report.conforms else 1
-
-
-def _validation_paths(given: list[str], validation) -> list[Path]:
-    if not given:
-        return validation.curated_files()
-    paths: list[Path] = []
-    for name in given:
-        p = Path(name)
-        if p.is_dir():
-            paths += sorted(p.glob("*.ttl"))
-        elif p.is_file():
-            paths.append(p)
-        else:
-            raise CLIError(f"{name}: no such file")
-    if not paths:
-        raise CLIError(f"no .ttl files in {', '.join(given)}")
-    return paths
+    return validate(args)
 
 
 def render_validation(report, files: int) -> str:
@@ -608,7 +580,7 @@ def commands() -> list[str]:
     """The names of the ``lemap`` subcommands, in the order ``lemap --help`` lists them.
 
     >>> commands()
-    ['build', 'validate', 'query', 'export', 'stats', 'serve', 'network']
+    ['build', 'validate', 'query', 'export', 'stats', 'serve', 'network', 'import', 'graphs', 'token']
     """
     parser = build_parser()
     sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
@@ -642,13 +614,9 @@ def _add_data_commands(sub) -> None:
     _store_options(p)
     _endpoint_options(p)
 
-    p = _command(sub, "validate", cmd_validate, "SHACL-validate the curated data against the project's shapes",
-                 "  lemap validate                          # data/triples/*.ttl\n"
-                 "  lemap validate data/triples/mena.ttl\n"
-                 "  lemap validate --format json > report.json\n"
-                 "Exit 0 when the data conforms, 1 on violations, 2 when a file is missing or does not parse.")
-    p.add_argument("paths", nargs="*", metavar="PATH", help="Turtle files or folders to check (default: data/triples/*.ttl)")
-    p.add_argument("--format", choices=("text", "json"), default="text", help="report format (default: text)")
+    from .partner.commands import add_validate_command  # the partner commands live with the partner package
+
+    add_validate_command(sub, _command, _store_options)
 
     p = _command(sub, "query", cmd_query, "run a named query, a .rq file or a query on standard input",
                  "  lemap query --list\n"
@@ -692,6 +660,9 @@ def _add_output_commands(sub) -> None:
 
 
     add_network_command(sub)
+    from .partner.commands import add_partner_commands
+
+    add_partner_commands(sub, _command, _store_options)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -51,6 +51,12 @@ _TABLE = (
     Setting("LEMAP_UPDATE_ENDPOINT", "", "SPARQL Update URL of that server, for writes (builds, partner uploads); empty: read-only.", str),
     Setting("LEMAP_STORE_ENDPOINT", "", "Graph Store Protocol URL of that server, to read whole graphs for dumps; empty: CONSTRUCT.", str),
     Setting("LEMAP_SPARQL_UNION", False, "That server's default graph already is the union of lemap's graphs (oxigraph serve --union-default-graph): send no dataset, much faster.", _bool),
+    Setting("LEMAP_TOKENS", "", "SQLite file of the partners' import tokens (hashed); empty for tokens.sqlite beside LEMAP_STORE.", str),
+    Setting("LEMAP_MAX_UPLOAD_BYTES", 10_000_000, "Largest partner upload accepted by /validate and /graphs, in bytes (413 above).", int),
+    Setting("LEMAP_UPLOAD_NESTING", 64, "Deepest nesting of JSON-LD objects and arrays or RDF/XML elements in an upload (400 above).", int),
+    Setting("LEMAP_UPLOAD_TIMEOUT", 60.0, "Seconds the worker process checking an upload may run before it is killed (413).", float),
+    Setting("LEMAP_UPLOAD_MEMORY_MB", 2048, "Memory (MiB) the worker process checking an upload may use; 0 for no cap.", int),
+    Setting("LEMAP_UPLOAD_WORKERS", 2, "Uploads checked at once (each in its own worker process); more wait, then get 503.", int),
 )
 
 SETTINGS: dict[str, Setting] = {s.name: s for s in _TABLE}

@@ -228,3 +228,26 @@ def sparql_server(request, tmp_path_factory):
         yield server
     finally:
         server.stop()
+
+
+# --- partner uploads (tests/test_partner*.py, tests/test_upload*.py) ------------------------------
+
+
+@pytest.fixture(scope="module")
+def partner_app(tmp_path_factory):
+    """The app over a fresh, writable in-memory copy of the web fixture graph, its tokens in a temporary file.
+
+    ``partner_app.token(partner)`` makes a token; imports change this module's copy only.
+    """
+    import pyoxigraph as ox
+
+    from browser import app_over
+    from lemap_graph.partner.tokens import TokenStore
+    from lemap_graph.store import build_store
+
+    store = ox.Store()
+    build_store(store, web_sources())
+    tokens = tmp_path_factory.mktemp("partner") / "tokens.sqlite"
+    with app_over(store, LEMAP_TOKENS=str(tokens)) as app:
+        app.token = TokenStore(tokens).create
+        yield app

@@ -26,6 +26,7 @@ BLUEPRINTS: tuple[str, ...] = (
     "webapp.snippets",
     "webapp.search",
     "webapp.reconcile",
+    "webapp.partner",
 )
 
 
