@@ -65,6 +65,19 @@ def gunicorn_options(host: str, port: int, settings: dict[str, Any] | None = Non
     }
 
 
+def _build_in_child(path) -> None:
+    """Build the store from the project's sources in a child process (``lemap build``)."""
+    import subprocess
+    import sys
+
+    from lemap_graph.engine.durable import StoreUnavailable
+
+    done = subprocess.run([sys.executable, "-m", "lemap_graph.cli", "build", "--store", str(path)],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    if done.returncode != 0:
+        raise StoreUnavailable(f"{path}: the store could not be built: {done.stderr.strip()}")
+
+
 def _factory():
     from webapp import create_app
 
@@ -78,10 +91,11 @@ def serve(host: str, port: int, store_path: str | None) -> None:
     :param port: TCP port.
     :param store_path: the on-disk store folder; ``LEMAP_STORE`` (or ``.lemap/store``) when None.
     """
-    from lemap_graph.engine import Limits, LocalEngine
+    from lemap_graph.engine import EngineBusy, Limits, LocalEngine
+    from lemap_graph.engine.durable import DurableStore, StoreUnavailable
     from lemap_graph.settings import load_settings
 
-    from .state import RUN_DIR_ENV, ensure_built
+    from .state import RUN_DIR_ENV
 
     if store_path:
         os.environ["LEMAP_STORE"] = str(store_path)
@@ -89,11 +103,16 @@ def serve(host: str, port: int, store_path: str | None) -> None:
     if settings["LEMAP_SPARQL_ENDPOINT"]:  # an external server holds the data: no pool to start
         _Gunicorn(_factory, gunicorn_options(host, port, settings)).run()
         return
-    durable = ensure_built(settings["LEMAP_STORE"])
-    with durable.reading() as store:  # a damaged store stops here with its folder and why, not in a worker
-        next(iter(store.named_graphs()), None)
+    # RocksDB's background threads must never start in the process gunicorn forks (a child would
+    # wait forever for threads it does not have): the build and every open happen in other processes.
+    durable = DurableStore(settings["LEMAP_STORE"])
+    if not durable.exists():
+        _build_in_child(durable.path)
     engine = LocalEngine(limits=Limits.from_settings(settings), path=durable.path)
-    engine.start()  # the pool answers from disk at once, and from memory once its copy is loaded
+    try:
+        engine.start()  # the pool answers from disk at once, and from memory once its copy is loaded
+    except EngineBusy as e:  # a damaged store stops here, with the pool's words for why
+        raise StoreUnavailable(e.message.removeprefix("the query engine failed to start: ")) from None
     os.environ[RUN_DIR_ENV] = str(engine.run_dir)
 
     try:

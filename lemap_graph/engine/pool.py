@@ -239,10 +239,11 @@ class Pool:
                 self.apply(message["changes"])
             elif message["op"] == "replace_all":
                 self.replace_all(message["nquads"])
-            elif message["op"] == "follow":
-                self.follow_journal()
-                if self.loading:
-                    self.loading.join()
+            elif message["op"] == "follow":  # after the copy in hand is complete, take the journal's changes
+                for _ in range(2):
+                    if self.loading:
+                        self.loading.join()
+                    self.follow_journal()
             self.fill()
             conn.send({"ok": True, "generation": self.generation})
         except (OSError, EOFError):
@@ -282,7 +283,8 @@ def main(argv: list[str]) -> None:
     selector.register(wake_r, selectors.EVENT_READ, "wake")
     pool.fill()
     (pool.run_dir / "ready").write_text(str(os.getpid()))
-    while True:
+    parent = os.getppid()
+    while os.getppid() == parent:  # the process that started the pool is gone: so is the pool
         for key, _ in selector.select(timeout=0.1):
             if key.data == "wake":
                 os.read(wake_r, 4096)
@@ -291,6 +293,7 @@ def main(argv: list[str]) -> None:
         pool.reap()
         pool.follow_journal()
         pool.fill()
+    _stop(pool)
 
 
 def _stop(pool: Pool) -> None:
