@@ -25,7 +25,7 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 from markupsafe import Markup
 
-from lemap_graph import dataset, describe, formats
+from lemap_graph import dataset, describe, formats, queries
 from lemap_graph.engine import QueryError
 from lemap_graph.queries import PREFIXES, compact
 from lemap_graph.store import GRAPH_BASE
@@ -424,8 +424,11 @@ def _graph_rdf(iri: str, name: str) -> bytes:
 
 def _graph_html(iri: str, path: str) -> Response:
     rows = [r for r in describe.graph_rows(_run()) if r["graph"] == iri]
+    # a partner's dataset: who sent it, when, and as what (the provenance its import recorded)
+    imported = [r for r in _state().engine.query(queries.get_query("graph-provenance").text).records() if r["graph"] == iri]
+    row = {**(rows[0] if rows else {}), **{k: v for k, v in (imported[0] if imported else {}).items() if v}}
     alternates = [(n, f"{request.script_root}/graph/{path}.{n}") for n in RDF_FORMATS]
-    return _html("named_graph.html", iri=iri, row=rows[0] if rows else {}, alternates=alternates, schema=_dataset_schema())
+    return _html("named_graph.html", iri=iri, row=row, alternates=alternates, schema=_dataset_schema())
 
 
 # ------------------------------------------------------------------------ vocabulary and shapes

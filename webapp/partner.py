@@ -4,8 +4,8 @@
   multipart file) and answers the SHACL report as JSON, or as HTML grouped by focus node.
 - ``POST``/``PUT``/``DELETE /graphs/<partner>/<dataset>`` with ``Authorization: Bearer <token>``
   add to, replace or remove the partner's named graph; ``GET /graphs`` lists every graph with its
-  provenance (HTML and JSON); ``GET /graph/<path>`` describes one graph, or gives its triples to an
-  RDF ``Accept``.
+  provenance (HTML and JSON), each linked to its page ``/graph/<path>`` (served by
+  :mod:`webapp.linked_data`, with the import's provenance).
 - ``/templates/activities.csv`` and its CSVW metadata.
 
 The web process never parses an upload: :mod:`lemap_graph.partner` checks the raw bytes, then
@@ -21,23 +21,21 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Iterator
 
-import pyoxigraph as ox
-from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, redirect, render_template, request
 
-from lemap_graph import formats, queries
+from lemap_graph import queries
 from lemap_graph.engine import QueryError
 from lemap_graph.partner import csvtemplate, imports
 from lemap_graph.partner.guard import KINDS, UploadLimits, UploadRefused, find_kind
 from lemap_graph.partner.imports import GraphLocks, ImportFailed, NotConforming
 from lemap_graph.partner.tokens import TokenStore, tokens_path
-from lemap_graph.store import GRAPH_BASE, META_GRAPH
+from lemap_graph.store import GRAPH_BASE
 
 bp = Blueprint("partner", __name__)
 bp.nav = (("/validate", "Contribute"),)
 
 #: What a preview on /validate is checked as, when no partner and dataset are named.
 PREVIEW = ("preview", "upload")
-_RDF_OFFERS = ("ttl", "nt", "jsonld", "rdf", "nq", "trig")
 
 
 @dataclass
@@ -266,41 +264,6 @@ def _graph_rows() -> list[dict]:
 def _base() -> str:
     base = current_app.config.get("LEMAP_BASE_IRI") or "https://w3id.org/lemap/"
     return base if base.endswith("/") else base + "/"
-
-
-@bp.get("/graph/<path:rest>")
-def graph(rest: str):
-    """One named graph: its description for people, its triples for an RDF ``Accept`` (or ``?format=``)."""
-    iri = GRAPH_BASE + rest
-    rows = [r for r in _graph_rows() if r["graph"] == iri] or _meta_row(iri)
-    fmt = _rdf_format()
-    if not rows:
-        message = f"there is no named graph <{iri}>"
-        return _json({"status": 404, "error": "Not Found", "message": message}, 404) if fmt else (
-            render_template("partner/graph.html", row=None, iri=iri, name=rest, message=message), 404)
-    if fmt:
-        body = _engine().dump(fmt.rdf_format, graph=iri)
-        return Response(body, content_type=fmt.content_type, headers={"Vary": "Accept"})
-    alternates = [(f.name, f"{request.path}?format={f.name}") for f in map(formats.find, _RDF_OFFERS[:4])]
-    return render_template("partner/graph.html", row=rows[0], iri=iri, name=rest, message=None, alternates=alternates)
-
-
-def _meta_row(iri: str) -> list[dict]:
-    """The meta graph, which records every other graph's provenance, described like the others."""
-    if iri != META_GRAPH.value:
-        return []
-    size = _engine().dump(ox.RdfFormat.N_TRIPLES, graph=iri).count(b"\n")
-    return [{"graph": iri, "name": "meta", "origin": "provenance of every graph", "triples": size}]
-
-
-def _rdf_format():
-    asked = request.args.get("format")
-    if asked:
-        found = formats.find(asked)
-        return found if found and found.rdf_format else None
-    offers = ["text/html"] + [formats.find(n).media_type for n in _RDF_OFFERS]
-    best = request.accept_mimetypes.best_match(offers)
-    return formats.find(best) if best and best != "text/html" and request.accept_mimetypes.best != "*/*" else None
 
 
 # --- the CSV template ----------------------------------------------------------------------------------
