@@ -13,10 +13,11 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import datasets, mix, report, synthetic  # noqa: E402
+from bench import datasets, lemap_pool, memory, mix, report, servers, synthetic, tables, throughput  # noqa: E402
 from bench.client import count_rows  # noqa: E402
 from bench.client import Reply  # noqa: E402
-from bench.run import parse_args, time_query  # noqa: E402
+from bench.measure import peers_for, time_query  # noqa: E402
+from bench.run import parse_args  # noqa: E402
 from lemap_graph.namespaces import PREFIXES as P  # noqa: E402
 from lemap_graph.queries import load_queries  # noqa: E402
 from lemap_graph.report import SECTIONS  # noqa: E402
@@ -181,9 +182,14 @@ def timing(ms, rows, **kw) -> report.Timing:
     return report.Timing(ms, rows, 3, **kw)
 
 
-def test_ratios_are_lemap_over_oxigraph() -> None:
-    q = report.QueryFigures("q", "lookup", timing(30.0, 5), timing(10.0, 5))
-    assert q.ratio == 3.0 and q.flag == ""
+def figures(lemap: report.Timing, oxigraph: report.Timing, **others: report.Timing) -> dict:
+    return {"lemap": lemap, "oxigraph": oxigraph, **{k.replace("_", "-"): v for k, v in others.items()}}
+
+
+def test_ratios_are_lemap_over_each_peer() -> None:
+    q = report.QueryFigures("q", "lookup", figures(timing(30.0, 5), timing(10.0, 5), oxigraph_memory=timing(60.0, 5)))
+    assert q.ratio == 3.0 and q.ratio_to("oxigraph-memory") == 0.5 and q.ratio_to("rdflib-endpoint") is None
+    assert q.flag == ""
     assert report.ratio(None, 1.0) is None and report.ratio(1.0, 0) is None
     assert report.geometric_mean([2.0, 8.0, None]) == pytest.approx(4.0)
 
@@ -195,33 +201,67 @@ def test_medians_and_percentiles() -> None:
 
 
 def test_flags_say_what_makes_a_comparison_unfair() -> None:
-    assert report.QueryFigures("q", "g", timing(1, 4), timing(1, 5)).flag == "ROWS DIFFER"
-    assert report.QueryFigures("q", "g", timing(1, 10, truncated=True), timing(1, 12)).flag == "lemap row cap"
-    failed = report.QueryFigures("q", "g", timing(None, None, error="HTTP 503: timed out"), timing(1, 3))
+    assert report.QueryFigures("q", "g", figures(timing(1, 4), timing(1, 5))).flag == "ROWS DIFFER: oxigraph 5"
+    assert report.QueryFigures("q", "g", figures(timing(1, 10, truncated=True), timing(1, 12))).flag == "lemap row cap"
+    failed = report.QueryFigures("q", "g", figures(timing(None, None, error="HTTP 503: timed out"), timing(1, 3)))
     assert failed.flag == "lemap error: HTTP 503: timed out" and failed.ratio is None
 
 
-def test_dataset_ratios_and_markdown() -> None:
-    d = report.DatasetFigures("toy", 1000, peak_rss={"lemap": 300 * 2**20, "oxigraph": 100 * 2**20})
-    d.queries = [report.QueryFigures("fast", "lookup", timing(2.0, 1), timing(1.0, 1)),
-                 report.QueryFigures("odd", "join", timing(8.0, 4), timing(2.0, 5))]
-    d.concurrency = {"lemap": report.LoadFigures(4, 100, 0, 10.0, 5.0, 9.0),
-                     "oxigraph": report.LoadFigures(4, 210, 10, 10.0, 2.0, 4.0)}
-    assert d.memory_ratio == 3.0 and d.throughput_ratio == pytest.approx(0.5) and d.time_ratio == pytest.approx(2.828, rel=1e-3)
-    text = report.markdown(d)
-    assert "| fast | lookup | 2.0 | 1.0 | 2.00 | 1 | 1 |  |" in text
-    assert "| odd | join | 8.0 | 2.0 | 4.00 | 4 | 5 | ROWS DIFFER |" in text
-    assert "| throughput, 4 clients (req/s) | 10.0 | 20.0 | 0.50 |" in text
-    assert "300 MiB" in text and "flagged queries: 1" in text
+def toy_figures() -> report.DatasetFigures:
+    """A dataset's figures as a run of all four servers would leave them."""
+    mib = 2**20
+    d = report.DatasetFigures("toy", 1000, servers=list(report.SERVERS))
+    d.warm_memory = {"lemap": {"rss": 900 * mib, "pss": 300 * mib}, "oxigraph": {"rss": 100 * mib, "pss": 100 * mib}}
+    d.ready_s = {"lemap": 2.5, "oxigraph": 0.1}
+    d.replacement_s = [0.05, 0.3, 0.1]
+    d.queries = [report.QueryFigures("fast", "lookup", figures(timing(2.0, 1), timing(1.0, 1), oxigraph_memory=timing(1.0, 1),
+                                                             rdflib_endpoint=timing(9.0, 1))),
+                 report.QueryFigures("heavy", "join", figures(timing(20.0, 4), timing(50.0, 4), oxigraph_memory=timing(40.0, 4),
+                                                              rdflib_endpoint=timing(900.0, 4))),
+                 report.QueryFigures(report.TRANSFER, "transfer", figures(timing(30.0, 5000), timing(20.0, 5000),
+                                                                          oxigraph_memory=timing(10.0, 5000),
+                                                                          rdflib_endpoint=timing(None, None, error="no answer")))]
+    d.throughput = {"lemap": {1: report.Throughput("wrk", 1, 5000, 0, 10.0), 8: report.Throughput("wrk", 8, 9000, 0, 10.0)},
+                    "oxigraph-memory": {8: report.Throughput("wrk", 8, 100_000, 0, 10.0)}}
+    return d
+
+
+def test_dataset_summaries_follow_issue_14s_figures() -> None:
+    d = toy_figures()
+    assert d.time_ratio() == pytest.approx((2.0 * 0.4 * 1.5) ** (1 / 3))
+    assert d.time_ratio(heavy_only=True) == pytest.approx((0.4 * 1.5) ** 0.5) and d.heavy_count() == 2
+    assert d.transfer_ratio() == 3.0 and d.replacement == 0.1
+    assert d.scaling() == pytest.approx(1.8) and d.rate("oxigraph-memory", 8) == 10_000
+    assert d.memory_ratio() == 3.0 and d.memory_ratio(kind="rss") == 9.0
+
+
+def test_markdown_has_a_column_per_server_and_the_targets() -> None:
+    text = tables.markdown(toy_figures())
+    assert "| query | shape | lemap ms | oxigraph (disk) ms | oxigraph (memory) ms | rdflib-endpoint ms |" in text
+    assert "| heavy | join | 20.0 | 50.0 | 40.0 | 900.0 | 0.40 | 0.50 | 4 |  |" in text
+    assert "| memory when warm, PSS of the process tree | 300 MiB | 100 MiB | – | – |" in text
+    assert "| query worker replaced and answering (s) | 0.100 (0.050, 0.300, 0.100) |" in text
+    assert "| 10-row lookup, 8 connections (req/s) | 900.0 | – | 10,000.0 | – |" in text
+    assert "| lemap 8 connections / 1 connection | 1.80 | ≥ 1.8 | yes |" in text
+    assert "| lemap / oxigraph in memory at 8 connections | 0.09 | ≥ 0.10 | no |" in text
+    assert "| transfer-5000-rows, lemap / oxigraph in memory | 3.00 | ≤ 2 | no |" in text
+    assert "Throughput measured with wrk" in text and "rdflib-endpoint error: no answer" in text
+
+
+def test_skipped_peers_are_named_with_the_reason() -> None:
+    d = report.DatasetFigures("big", 10, servers=["lemap", "oxigraph"], skipped={"rdflib-endpoint": "not run on 10M"})
+    assert "- rdflib-endpoint: not run on 10M" in tables.markdown(d)
 
 
 def test_json_holds_every_figure(tmp_path) -> None:
-    d = report.DatasetFigures("toy", 10, queries=[report.QueryFigures("q", "g", timing(3.0, 1), timing(1.0, 1))])
-    path = report.write_json(tmp_path / "r.json", {"date": "today", "path": tmp_path}, [d])
+    path = report.write_json(tmp_path / "r.json", {"date": "today", "path": tmp_path}, [toy_figures()])
     import json
 
-    doc = json.loads(path.read_text())
-    assert doc["date"] == "today" and doc["datasets"][0]["queries"][0]["ratio"] == 3.0
+    doc = json.loads(path.read_text())["datasets"][0]
+    assert doc["queries"][0]["ratios"]["oxigraph"] == 2.0
+    assert doc["throughput"]["lemap"]["8"]["rate"] == 900.0
+    assert doc["lemap_scaling_8_over_1"] == pytest.approx(1.8) and doc["transfer_ratio_vs_oxigraph_memory"] == 3.0
+    assert doc["warm_memory"]["lemap"]["pss"] == 300 * 2**20
 
 
 class FakeClient:
@@ -240,7 +280,7 @@ def test_each_query_warms_up_then_alternates_which_server_goes_first() -> None:
     clients = {"lemap": FakeClient("lemap", log, Reply(200, 4.0, 7)), "oxigraph": FakeClient("oxigraph", log, Reply(200, 2.0, 7))}
     fig = time_query(mix.BenchQuery("q", "lookup", "ASK {}"), clients, repeat=3, budget_s=60)
     assert log == ["lemap", "oxigraph", "lemap", "oxigraph", "oxigraph", "lemap", "lemap", "oxigraph"]
-    assert (fig.lemap.runs, fig.oxigraph.runs, fig.ratio, fig.flag) == (3, 3, 2.0, "")
+    assert (fig.lemap.runs, fig.timings["oxigraph"].runs, fig.ratio, fig.flag) == (3, 3, 2.0, "")
 
 
 def test_a_server_that_fails_its_warm_up_is_not_asked_again() -> None:
@@ -257,7 +297,8 @@ def test_rows_are_counted_from_sparql_json() -> None:
     assert count_rows(b'{"head":{},"boolean":false}') == 1
 
 
-@pytest.mark.parametrize("module", ["bench.synthetic", "bench.datasets", "bench.mix", "bench.report", "bench.client"])
+@pytest.mark.parametrize("module", ["bench.synthetic", "bench.datasets", "bench.mix", "bench.report", "bench.client",
+                                    "bench.memory", "bench.throughput", "bench.lemap_pool", "bench.tables", "bench.measure"])
 def test_docstring_examples_run(module) -> None:
     import doctest
     import importlib
@@ -269,6 +310,7 @@ def test_docstring_examples_run(module) -> None:
 def test_command_line_sizes() -> None:
     assert parse_args([]).names == ["curated", "100k"]
     assert parse_args(["--size", "large"]).names == ["curated", "100k", "1M"]
+    assert parse_args(["--size", "xl"]).names == ["curated", "100k", "1M", "10M"]
     assert parse_args(["--datasets", "1M"]).names == ["1M"]
     with pytest.raises(SystemExit):
         parse_args(["--datasets", "10G"])
