@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import sys
 from collections import Counter
@@ -314,3 +316,180 @@ def test_command_line_sizes() -> None:
     assert parse_args(["--datasets", "1M"]).names == ["1M"]
     with pytest.raises(SystemExit):
         parse_args(["--datasets", "10G"])
+
+
+# --- the new machinery: streaming data, memory, peers, wrk, lemap's pool -------------------------------------
+
+
+def test_synthetic_data_stream_to_the_file_with_the_probes_a_list_gives(tmp_path) -> None:
+    path = tmp_path / "small.nq"
+    tally = datasets.write_synthetic(path, 3_000, seed=5)
+    ref = datasets.reference_quads()
+    whole = ref + synthetic.synthetic_quads(3_000, seed=5, countries=datasets.countries_of(ref))
+    written = list(ox.parse(path=str(path), format=ox.RdfFormat.N_QUADS))
+    assert len(written) == tally.quads == len(whole)
+    assert written[len(ref):] == whole[len(ref):]  # the reference graphs' blank nodes get new ids on parsing
+    assert tally.probes() == datasets.choose_probes(whole) and tally.probes().roles > 0
+    assert tally.graphs == {q.graph_name.value for q in whole if isinstance(q.graph_name, ox.NamedNode)}
+
+
+def test_the_check_query_has_the_row_count_the_probes_say(synthetic_store, quads) -> None:
+    probes = datasets.choose_probes(quads)
+    text, rows = mix.check_query(probes)
+    assert len(list(synthetic_store.query(text, use_default_graph_as_union=True))) == rows == probes.roles > 10
+    text, rows = mix.lookup_query(probes)
+    assert len(list(synthetic_store.query(text, use_default_graph_as_union=True))) == rows == 10
+
+
+_SHARER = """
+import os, sys, time
+data = bytearray(os.urandom(64 * 2**20))  # 64 MiB of private pages, then shared with a forked child
+if os.fork() == 0:
+    time.sleep(60); os._exit(0)
+print("ready", flush=True)
+time.sleep(60)
+"""
+
+
+def test_pss_counts_pages_shared_after_a_fork_once_where_rss_counts_them_twice() -> None:
+    import subprocess
+
+    proc = subprocess.Popen([sys.executable, "-c", _SHARER], stdout=subprocess.PIPE, start_new_session=True)
+    try:
+        assert proc.stdout.readline().strip() == b"ready"
+        pids = memory.tree_pids(proc.pid)
+        total = memory.tree_memory(proc.pid)
+        mib = 2**20
+        assert len(pids) == 2 and all(memory.process_memory(p).rss > 60 * mib for p in pids)
+        assert total.rss > 128 * mib and 64 * mib < total.pss < total.rss - 48 * mib
+        detail = memory.tree_detail(proc.pid)
+        assert sorted(p["depth"] for p in detail) == [0, 1] and all(p["pss"] > 0 and "-c" in p["command"] for p in detail)
+    finally:
+        os.killpg(proc.pid, 9)
+        proc.wait()
+
+
+def test_the_memory_sampler_keeps_peaks_per_server() -> None:
+    class Me:
+        name, pid = "me", os.getpid()
+
+    with memory.MemorySampler(interval=0.05) as sampler:
+        sampler.watch(Me())
+        sampler.sample()
+    assert sampler.peak["me"].rss >= sampler.last["me"].rss > 0 and sampler.peak["me"].pss > 0
+
+
+def test_peers_are_chosen_on_the_command_line_and_rdflib_endpoint_is_left_out_of_big_data() -> None:
+    args = parse_args(["--peers", "oxigraph,rdflib-endpoint", "--rdflib-max-triples", "5000"])
+    assert args.peers == ["oxigraph", "rdflib-endpoint"]
+    assert parse_args([]).peers == ["oxigraph", "oxigraph-memory", "rdflib-endpoint"]
+    probes = datasets.Probes("o", "a", "c", "C", "n")
+    small, big = (datasets.Dataset(n, Path("x.nq"), size, probes) for n, size in (("s", 4000), ("b", 6000)))
+    run, skipped = peers_for(big, args)
+    assert run == ["lemap", "oxigraph"] and "6,000 triples" in skipped["rdflib-endpoint"]
+    if servers.rdflib_endpoint_binary():
+        assert peers_for(small, args) == (["lemap", "oxigraph", "rdflib-endpoint"], {})
+    with pytest.raises(SystemExit):
+        parse_args(["--peers", "virtuoso"])
+
+
+WRK_REPORT = """Running 2s test @ http://127.0.0.1:5000/sparql?query=ASK
+  1 threads and 8 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency     2.31ms    1.02ms  21.38ms   90.12%
+    Req/Sec     3.52k   210.13     3.90k    70.00%
+  Latency Distribution
+     50%    2.10ms
+     75%    2.52ms
+     90%    3.01ms
+     99%    1.20s
+  7004 requests in 2.00s, 3.21MB read
+  Non-2xx or 3xx responses: 4
+Requests/sec:   3501.12
+Transfer/sec:      1.60MB
+"""
+
+
+def test_the_wrk_report_is_read_into_good_answers_per_second() -> None:
+    t = throughput.parse_wrk(WRK_REPORT, 8)
+    assert (t.tool, t.connections, t.requests, t.failed, t.seconds) == ("wrk", 8, 7004, 4, 2.0)
+    assert t.p50_ms == 2.1 and t.p99_ms == 1200.0 and t.rate == 3500.0
+    with pytest.raises(ValueError):
+        throughput.parse_wrk("unable to connect to 127.0.0.1:9 Connection refused", 1)
+
+
+def test_the_lemap_pool_is_found_from_its_command_line() -> None:
+    argv = ["/usr/bin/python3", "-m", "lemap_graph.engine.pool", '{"run_dir": "/tmp/r", "lanes": {}}']
+    assert lemap_pool.pool_config(argv)["run_dir"] == "/tmp/r"
+    assert lemap_pool.pool_config(["python", "-m", "lemap_graph.engine.pool"]) is None
+    detail = [{"pid": 1, "ppid": 0, "depth": 0}, {"pid": 2, "ppid": 1, "depth": 1}, {"pid": 3, "ppid": 1, "depth": 1},
+              {"pid": 4, "ppid": 3, "depth": 2}, {"pid": 5, "ppid": 3, "depth": 2}]
+
+    class Pool(lemap_pool.Pool):
+        def state(self) -> dict:
+            return {"workers": {"public": [4]}}
+
+    roles = [p["role"] for p in lemap_pool.roles(detail, Pool(3, Path("/nowhere")))]
+    assert roles == ["server", "web", "pool", "public worker", "retiring worker"]
+
+
+def test_a_killed_lemap_worker_is_timed_until_its_replacement_answers(curated_store) -> None:
+    from lemap_graph.engine import Limits, LocalEngine
+
+    engine = LocalEngine(store=curated_store, limits=Limits())
+    engine.start()
+    try:
+        state = json.loads((engine.run_dir / "state.json").read_text())
+        pool = lemap_pool.Pool(state["pid"], engine.run_dir)
+        before = pool.workers("public")
+
+        def answers() -> bool:
+            """A public query gets its rows."""
+            return len(engine.query("SELECT ?s WHERE { ?s ?p ?o } LIMIT 3").rows) == 3
+
+        seconds = lemap_pool.time_replacements(pool, "public", answers, times=2)
+        after = pool.workers("public")
+        assert len(seconds) == 2 and all(s > 0 for s in seconds)
+        assert len(after) == len(before) and not set(before[:1]) & set(after)
+    finally:
+        engine.close()
+
+
+@pytest.fixture
+def oxigraph_in_memory(tmp_path):
+    """``oxigraph serve`` in memory over 3,000 synthetic triples (skipped without the bench extra's oxigraph)."""
+    try:
+        servers.oxigraph_binary()
+    except servers.ServerError as e:
+        pytest.skip(str(e))
+    path = tmp_path / "small.nq"
+    tally = datasets.write_synthetic(path, 3_000)
+    server = servers.start_oxigraph(None, tmp_path / "oxigraph.log", timeout_s=10, name="oxigraph-memory")
+    try:
+        servers.wait_until(server, lambda: servers._up(server), 60)
+        yield server, path, tally
+    finally:
+        server.stop()
+
+
+def test_oxigraph_in_memory_is_loaded_through_its_store_endpoint(oxigraph_in_memory) -> None:
+    server, path, tally = oxigraph_in_memory
+    check = servers.Check(*mix.check_query(tally.probes()))
+    assert server.name == "oxigraph-memory" and "--location" not in server.proc.args
+    assert not check.passes(server.url)  # empty until loaded: the check needs the data, not just an answer
+    assert servers.post_nquads(servers.store_url(server), path) > 0
+    assert check.passes(server.url) and servers.wait_ready(server, check, 30) > 0
+    with pytest.raises(servers.ServerError, match="HTTP 400"):
+        bad = path.with_name("bad.nq")
+        bad.write_text("this is not N-Quads\n")
+        servers.post_nquads(servers.store_url(server), bad)
+
+
+def test_the_web_tier_is_loaded_by_wrk_or_the_bench_client(oxigraph_in_memory) -> None:
+    server, path, tally = oxigraph_in_memory
+    servers.post_nquads(servers.store_url(server), path)
+    text, rows = mix.lookup_query(tally.probes())
+    runners = [throughput.run_clients] + ([throughput.run_wrk] if throughput.wrk_binary() else [])
+    for run in runners:
+        t = run(server.url, text, connections=2, seconds=1)
+        assert t.connections == 2 and t.requests > 0 and t.failed == 0 and t.rate > 0
