@@ -155,6 +155,8 @@ def main(argv: list[str] | None = None, emit: Callable[[str], None] = print) -> 
             figures = measure(dataset, args, workdir)
             results.append(figures)
             emit(tables.markdown(figures))
+        if len(results) > 0:
+            emit(f"## Summary\n\n{tables.summary(results)}")
         if args.network:
             info["network"] = _network(workdir, emit)
     except servers.ServerError as e:

@@ -150,3 +150,23 @@ def breakdown_table(d: DatasetFigures) -> list[str]:
                      f"{number(get('python_json_ms'))} | {number(rest)} | {number(q.timings[BASELINE].median_ms)} | "
                      f"{number(get('rust_json_ms'))} |")
     return lines
+
+
+def summary(results: list[DatasetFigures]) -> str:
+    """The run's headline figures over every dataset: one row per server and dataset, then lemap's ratios."""
+    lines = ["| dataset | server | first correct answer (s) | warm PSS | warm RSS | 10-row lookup, 1 conn (req/s) "
+             "| 8 conn (req/s) |", "|---|---|---:|---:|---:|---:|---:|"]
+    for d in results:
+        for s in d.servers:
+            m = d.warm_memory.get(s, {})
+            lines.append(f"| {d.name} | {LABELS[s]} | {number(d.ready_s.get(s), 2)} | {mib(m.get('pss'))} | "
+                         f"{mib(m.get('rss'))} | {number(d.rate(s, 1))} | {number(d.rate(s, 8))} |")
+        lines += [f"| {d.name} | {LABELS.get(s, s)} | not run | | | | |" for s in d.skipped]
+    lines += ["", "| dataset | lemap worker replaced (s) | heavier queries, lemap / oxigraph (disk) | "
+                  "5,000 rows, lemap / oxigraph (memory) | lemap 8 conn / 1 conn | lemap / oxigraph (memory), 8 conn |",
+              "|---|---:|---:|---:|---:|---:|"]
+    for d in results:
+        lines.append(f"| {d.name} | {number(d.replacement, 3)} | {number(d.time_ratio(BASELINE, heavy_only=True), 2)} | "
+                     f"{number(d.transfer_ratio(), 2)} | {number(d.scaling(), 2)} | "
+                     f"{number(ratio(d.rate('lemap', 8), d.rate('oxigraph-memory', 8)), 2)} |")
+    return "\n".join(lines) + "\n"

@@ -493,3 +493,13 @@ def test_the_web_tier_is_loaded_by_wrk_or_the_bench_client(oxigraph_in_memory) -
     for run in runners:
         t = run(server.url, text, connections=2, seconds=1)
         assert t.connections == 2 and t.requests > 0 and t.failed == 0 and t.rate > 0
+
+
+def test_the_summary_has_a_row_per_server_and_the_ratios_per_dataset() -> None:
+    d = toy_figures()
+    d.skipped = {"rdflib-endpoint": "too big"}
+    d.servers = ["lemap", "oxigraph", "oxigraph-memory"]
+    text = tables.summary([d])
+    assert "| toy | lemap | 2.50 | 300 MiB | 900 MiB | 500.0 | 900.0 |" in text
+    assert "| toy | rdflib-endpoint | not run | | | | |" in text
+    assert "| toy | 0.100 | 0.77 | 3.00 | 1.80 | 0.09 |" in text
