@@ -168,8 +168,9 @@ def start_all(names: list[str], dataset: ds.Dataset, stores: dict[str, Path], wo
             figures.load_s.pop(name, None)
             continue
         if name == "lemap":
+            # the copy of 10M triples takes minutes: wait for it, or every later figure is of the disk mode
             figures.memory_s = lemap_pool.wait_for_memory(lambda: lemap_pool.find_pool(server.pid), server.started,
-                                                          args.start_timeout)
+                                                          4 * args.start_timeout)
         figures.warm_s.update(servers.wait_settled([server], args.start_timeout))
         say(f"[{dataset.name}] {name}: first correct answer after {figures.ready_s[name]:.2f} s")
     figures.servers = [s.name for s in running]

@@ -46,12 +46,18 @@ def kib_field(text: str, name: str) -> int | None:
     return None
 
 
-def process_memory(pid: int) -> Memory:
-    """RSS (``/proc/PID/status``) and PSS (``/proc/PID/smaps_rollup``) of one process; zeros when it is gone."""
+def process_memory(pid: int, *, pss: bool = True) -> Memory:
+    """RSS (``/proc/PID/status``) and PSS (``/proc/PID/smaps_rollup``) of one process; zeros when it is gone.
+
+    :param pss: False to skip PSS (0): the kernel walks the page tables for it, which costs
+        milliseconds per GiB mapped, while RSS is a counter.
+    """
     try:
         rss = kib_field(Path(f"/proc/{pid}/status").read_text(), "VmRSS") or 0
     except OSError:
         return Memory()
+    if not pss:
+        return Memory(rss, 0)
     try:
         pss = kib_field(Path(f"/proc/{pid}/smaps_rollup").read_text(), "Pss")
     except OSError:  # a kernel without smaps_rollup, or the process just ended
@@ -64,11 +70,11 @@ def process_memory(pid: int) -> Memory:
     return Memory(rss, pss or 0)
 
 
-def tree_memory(pid: int) -> Memory:
+def tree_memory(pid: int, *, pss: bool = True) -> Memory:
     """RSS and PSS of ``pid`` and its descendants, summed (the PSS sum counts shared pages once)."""
     total = Memory()
     for p in tree_pids(pid):
-        total += process_memory(p)
+        total += process_memory(p, pss=pss)
     return total
 
 
@@ -156,10 +162,12 @@ class Watched(Protocol):
 
 
 class MemorySampler:
-    """Samples each watched server's tree RSS and PSS every ``interval`` seconds in a thread; keeps peaks and last values."""
+    """Samples each watched server's tree RSS every ``interval`` seconds in a thread, and PSS every ``pss_every``-th
+    time (reading PSS costs the kernel a page-table walk: at 10M triples, often enough would load the CPU being
+    measured); keeps peaks and last values."""
 
-    def __init__(self, interval: float = 0.5):
-        self.interval = interval
+    def __init__(self, interval: float = 0.5, pss_every: int = 10):
+        self.interval, self.pss_every = interval, max(1, pss_every)
         self.servers: list[Watched] = []
         self.peak: dict[str, Memory] = {}
         self.last: dict[str, Memory] = {}
@@ -179,12 +187,13 @@ class MemorySampler:
         """Take one sample now; each server's tree memory."""
         with self._lock:
             watched = list(self.servers)
-        now = {s.name: tree_memory(s.pid) for s in watched}
+        with_pss = self.samples % self.pss_every == 0
+        now = {s.name: tree_memory(s.pid, pss=with_pss) for s in watched}
         with self._lock:
             for name, m in now.items():
                 peak = self.peak.get(name, Memory())
                 self.peak[name] = Memory(max(peak.rss, m.rss), max(peak.pss, m.pss))
-                self.last[name] = m
+                self.last[name] = m if with_pss else Memory(m.rss, self.last.get(name, Memory()).pss)
             self.samples += 1
         return now
 
