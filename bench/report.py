@@ -157,12 +157,15 @@ class Throughput:
 
     tool: str
     connections: int
+    #: answers received.
     requests: int
-    #: answers other than 2xx/3xx (429 and 503 included) and socket errors.
+    #: answers other than 2xx/3xx (429 and 503 included).
     failed: int
     seconds: float
     p50_ms: float | None = None
     p99_ms: float | None = None
+    #: connections that failed to connect, read, write or answer in time (not answers: not in ``requests``).
+    socket_errors: int = 0
 
     @property
     def rate(self) -> float | None:

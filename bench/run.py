@@ -165,6 +165,11 @@ def main(argv: list[str] | None = None, emit: Callable[[str], None] = print) -> 
     except KeyboardInterrupt as e:
         print(f"python -m bench: stopped ({e or 'interrupted'})", file=sys.stderr)
         status = 1
+    except Exception:  # noqa: BLE001 - the datasets measured so far are still written below
+        import traceback
+
+        traceback.print_exc()
+        status = 1
     finally:
         if args.keep:
             print(f"python -m bench: kept {workdir}", file=sys.stderr)

@@ -126,12 +126,17 @@ def _launch(name: str, argv: list[str], url: str, log: Path, env: dict | None = 
     return Server(name, proc, url, log)
 
 
-def start_oxigraph(location: Path | None, log: Path, *, timeout_s: float, name: str = "oxigraph") -> Server:
-    """``oxigraph serve`` over ``location`` (in memory when None) with the union of all graphs as default graph."""
+def start_oxigraph(location: Path | None, log: Path, *, timeout_s: float | None, name: str = "oxigraph") -> Server:
+    """``oxigraph serve`` over ``location`` (in memory when None) with the union of all graphs as default graph.
+
+    :param timeout_s: its ``--timeout-s``; None for none. oxigraph 0.5 starts a timer thread per
+        query with it, and under thousands of requests a second those threads pile up until it
+        cannot start more and aborts, so the web-tier phase runs it without.
+    """
     port = free_port()
     where = ["--location", str(location)] if location is not None else []
-    argv = [oxigraph_binary(), "serve", *where, "--bind", f"{HOST}:{port}",
-            "--union-default-graph", "--timeout-s", str(int(max(1, timeout_s)))]
+    limit = ["--timeout-s", str(int(max(1, timeout_s)))] if timeout_s else []
+    argv = [oxigraph_binary(), "serve", *where, "--bind", f"{HOST}:{port}", "--union-default-graph", *limit]
     return _launch(name, argv, f"http://{HOST}:{port}/query", log)
 
 

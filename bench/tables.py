@@ -75,6 +75,8 @@ def figure_table(d: DatasetFigures) -> list[str]:
         Row("10-row lookup, 8 connections (req/s)", tput(8)),
         Row("8 connections over 1", lambda s: number(d.scaling(s), 2)),
         Row("p99 latency at 8 connections (ms)", lambda s: number(_p99(d, s, 8))),
+        Row("failed answers / socket errors at 8 connections", lambda s: _failures(d, s, 8),
+            "oxigraph runs without --timeout-s here"),
     ]
     if d.concurrency:
         clients = next(iter(d.concurrency.values())).clients
@@ -95,6 +97,11 @@ def _replacement(d: DatasetFigures) -> str:
     if not d.replacement_s:
         return "–"
     return f"{number(d.replacement, 3)} ({', '.join(number(s, 3) for s in d.replacement_s)})"
+
+
+def _failures(d: DatasetFigures, server: str, connections: int) -> str:
+    t = d.throughput.get(server, {}).get(connections)
+    return f"{t.failed:,} / {t.socket_errors:,}" if t else "–"
 
 
 def _p99(d: DatasetFigures, server: str, connections: int) -> float | None:
