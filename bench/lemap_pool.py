@@ -15,7 +15,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import report
 from .memory import command_of, tree_pids
 
 POOL_MODULE = "lemap_graph.engine.pool"
@@ -82,8 +81,16 @@ def roles(detail: list[dict], pool: Pool | None) -> list[dict]:
     return out
 
 
-def time_replacement(pool: Pool, lane: str, answers, *, deadline_s: float = 30.0) -> float:
-    """SIGKILL one of ``lane``'s workers; seconds until the pool lists a replacement and ``answers()`` holds.
+@dataclass(frozen=True)
+class Replacement:
+    """One killed worker: seconds until the pool listed a replacement, and until a query answered correctly."""
+
+    listed_s: float
+    answered_s: float
+
+
+def time_replacement(pool: Pool, lane: str, answers, *, deadline_s: float = 30.0) -> Replacement:
+    """SIGKILL one of ``lane``'s workers; time until the pool lists a replacement and then until ``answers()`` holds.
 
     :param answers: a check that a query through the lane gets its correct answer.
     :raises RuntimeError: when the lane has no worker or nothing is replaced within ``deadline_s``.
@@ -102,14 +109,15 @@ def time_replacement(pool: Pool, lane: str, answers, *, deadline_s: float = 30.0
         time.sleep(0.002)
     else:
         raise RuntimeError(f"lemap's pool did not replace worker {victim} within {deadline_s:g} s")
+    listed = time.perf_counter() - start
     while not answers():
         if time.monotonic() > end:
             raise RuntimeError(f"no correct answer within {deadline_s:g} s after worker {victim} was killed")
         time.sleep(0.002)
-    return time.perf_counter() - start
+    return Replacement(listed, time.perf_counter() - start)
 
 
-def time_replacements(pool: Pool, lane: str, answers, *, times: int = 3) -> list[float]:
+def time_replacements(pool: Pool, lane: str, answers, *, times: int = 3) -> list[Replacement]:
     """:func:`time_replacement` ``times`` times, a second apart (the pool settles between kills)."""
     out = []
     for _ in range(times):
@@ -130,8 +138,3 @@ def wait_for_memory(pool_of, started: float, deadline_s: float) -> float | None:
             return time.perf_counter() - started
         time.sleep(0.05)
     return None
-
-
-def median_s(values: list[float]) -> float | None:
-    """The median of the replacement times (None for none)."""
-    return report.median(values)

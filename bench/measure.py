@@ -204,7 +204,9 @@ def measure(dataset: ds.Dataset, args: argparse.Namespace, workdir: Path) -> Dat
             start_all(names, dataset, stores, workdir, args, timeout, sampler, figures, running)
             by_name = {s.name: s for s in running}
             _warm_memory(figures, by_name)
-            figures.replacement_s = _replacements(dataset, by_name["lemap"], args)
+            timed = _replacements(dataset, by_name["lemap"], args)
+            figures.replacement_s = [r.answered_s for r in timed]
+            figures.replacement_listed_s = [r.listed_s for r in timed]
             core = {n: s for n, s in by_name.items() if n != "rdflib-endpoint"}
             say(f"[{dataset.name}] timing {args.repeat} runs of each query on {', '.join(core)} …")
             figures.queries = _time_mix(dataset, core, args)
@@ -238,7 +240,7 @@ def _warm_memory(figures: DatasetFigures, by_name: dict[str, servers.Server]) ->
                                         if name == "lemap" else detail)
 
 
-def _replacements(dataset: ds.Dataset, lemap: servers.Server, args) -> list[float]:
+def _replacements(dataset: ds.Dataset, lemap: servers.Server, args) -> list[lemap_pool.Replacement]:
     pool = lemap_pool.find_pool(lemap.pid)
     if pool is None or args.replacements <= 0:
         return []
@@ -249,7 +251,8 @@ def _replacements(dataset: ds.Dataset, lemap: servers.Server, args) -> list[floa
     except RuntimeError as e:
         say(f"[{dataset.name}] worker replacement: {e}")
         return []
-    say(f"[{dataset.name}] lemap worker replaced and answering in {', '.join(f'{s:.3f}' for s in out)} s")
+    say(f"[{dataset.name}] lemap worker replaced (listed, answering): "
+        f"{', '.join(f'{r.listed_s:.3f}/{r.answered_s:.3f}' for r in out)} s")
     servers.wait_settled([lemap], 30)
     return out
 

@@ -206,6 +206,8 @@ class DatasetFigures:
     process_detail: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     #: seconds from SIGKILL of a lemap query worker until a replacement is listed and a query answers.
     replacement_s: list[float] = field(default_factory=list)
+    #: of those, the seconds until the pool listed the replacement (the rest is the first answer).
+    replacement_listed_s: list[float] = field(default_factory=list)
     queries: list[QueryFigures] = field(default_factory=list)
     concurrency: dict[str, LoadFigures] = field(default_factory=dict)
     #: server → connections → web-tier throughput on the 10-row lookup.
@@ -252,6 +254,7 @@ class DatasetFigures:
             "skipped": self.skipped, "load_s": self.load_s, "ready_s": self.ready_s, "memory_s": self.memory_s,
             "warm_s": self.warm_s, "warm_memory": self.warm_memory, "peak_memory": self.peak_memory,
             "processes": self.processes, "process_detail": self.process_detail, "replacement_s": self.replacement_s,
+            "replacement_listed_s": self.replacement_listed_s,
             "queries": [q.to_dict() for q in self.queries],
             "concurrency": {k: v.to_dict() for k, v in self.concurrency.items()},
             "throughput": {k: {c: t.to_dict() for c, t in v.items()} for k, v in self.throughput.items()},

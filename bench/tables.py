@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from .report import BASELINE, HEAVY_MS, TRANSFER, DatasetFigures, number, ratio
+from .report import BASELINE, HEAVY_MS, TRANSFER, DatasetFigures, median, number, ratio
 
 #: Column headings of the servers.
 LABELS = {"lemap": "lemap", "oxigraph": "oxigraph (disk)", "oxigraph-memory": "oxigraph (memory)",
@@ -70,7 +70,9 @@ def figure_table(d: DatasetFigures) -> list[str]:
         Row("peak RSS over the run", mem("peak_memory", "rss")),
         Row("processes", lambda s: number(d.processes.get(s))),
         Row("query worker replaced and answering (s)", lambda s: _replacement(d) if s == "lemap" else "",
-            "SIGKILL of a public worker, median"),
+            "SIGKILL of a public worker: median (each run)"),
+        Row("of which until the pool listed the replacement (s)",
+            lambda s: number(median(d.replacement_listed_s), 3) if s == "lemap" else ""),
         Row("10-row lookup, 1 connection (req/s)", tput(1)),
         Row("10-row lookup, 8 connections (req/s)", tput(8)),
         Row("8 connections over 1", lambda s: number(d.scaling(s), 2)),
