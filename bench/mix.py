@@ -95,12 +95,13 @@ _ROLE_VALUES = "VALUES ?role { schema:organizer lm:partner schema:funder lm:supp
 
 
 def check_query(probes: Probes) -> tuple[str, int]:
-    """A query whose row count the data fix, and that count: every role the probe organisation has.
+    """A count the data fix, and its value: the roles the probe organisation has.
 
-    A server's first answer to it with that many rows is its start-up (``ASK {}`` would only say
-    that its HTTP side is up).
+    A server's first answer with that count is its start-up (``ASK {}`` would only say that its
+    HTTP side is up).
     """
-    return PREFIXES + f"SELECT ?a ?role WHERE {{ {_ROLE_VALUES} ?a ?role <{probes.organisation}> }}", probes.roles
+    text = PREFIXES + f"SELECT (COUNT(*) AS ?n) WHERE {{ {_ROLE_VALUES} ?a ?role <{probes.organisation}> }}"
+    return text, probes.roles
 
 
 def lookup_query(probes: Probes, limit: int = 10) -> tuple[str, int]:
