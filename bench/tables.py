@@ -60,7 +60,7 @@ def figure_table(d: DatasetFigures) -> list[str]:
         Row("load into a store (s)", lambda s: number(d.load_s.get(s), 2),
             "oxigraph in memory: the POST to /store; rdflib-endpoint parses at start"),
         Row("start until the first correct answer (s)", lambda s: number(d.ready_s.get(s), 2),
-            "a lookup whose row count is checked; in-memory servers load first"),
+            "a count checked against the data; in-memory servers load first"),
         Row("start until answering from memory (s)", lambda s: number(d.memory_s, 2) if s == "lemap" else "",
             "lemap's pool answers from disk until its copy is loaded"),
         Row("start until idle (s)", lambda s: number(d.warm_s.get(s), 2)),
