@@ -141,7 +141,8 @@ def _start(name: str, dataset: ds.Dataset, stores: dict[str, Path], workdir: Pat
     if name == "oxigraph-memory":
         server = servers.start_oxigraph(None, log, timeout_s=timeout, name=name)
         servers.wait_until(server, lambda: servers._up(server), args.start_timeout)
-        figures.load_s[name] = servers.post_nquads(servers.store_url(server), dataset.nquads, args.start_timeout)
+        # 10M triples take minutes to POST and index: the same deadline as lemap's in-memory copy
+        figures.load_s[name] = servers.post_nquads(servers.store_url(server), dataset.nquads, 4 * args.start_timeout)
         return server
     return servers.start_rdflib_endpoint(dataset.nquads, log)
 
