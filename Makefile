@@ -78,8 +78,16 @@ $(BENCH_STAMP): $(STAMP) requirements-bench.lock
 	$(BIN)/python -m pip install --quiet --require-hashes -r requirements-bench.lock
 	touch $@
 
+# `make bench SIZE=large` adds 1M triples, `SIZE=xl` also 10M; BENCH_ARGS passes more options to `python -m bench`.
+# wrk (Debian's package) loads the web tiers; without it the bench's own, slower client does.
+SIZE ?= default
+BENCH_ARGS ?=
+
 bench: build $(BENCH_STAMP)
-	$(BIN)/python -m bench
+	@command -v wrk >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+	  else echo "wrk is missing (sudo apt-get install wrk): the web tier is loaded by the bench's own client" >&2; fi; }
+	$(BIN)/python -m bench --size $(SIZE) $(BENCH_ARGS)
 
 # 50 light clients alone, then beside 2 sending cartesian queries, against `lemap serve` (loopback).
 loadtest: build

@@ -1,9 +1,10 @@
 """The benchmark's datasets as N-Quads files, and the probe values their queries look up.
 
 ``curated`` is what ``lemap build`` made (``.lemap/store``, or the sources when there is no store);
-``100k`` and ``1M`` are :mod:`bench.synthetic` data beside the vocabulary, the SKOS schemes and
+``100k``, ``1M`` and ``10M`` are :mod:`bench.synthetic` data beside the vocabulary, the SKOS schemes and
 the curated countries, so the named queries find labels, schemes and ISO codes as they do on
-the real graph. Both servers load the same file.
+the real graph, written to the file as they are made (10M triples are never in memory at once).
+Every server loads the same file.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from lemap_graph.store import default_sources, load_project, open_store, parse_s
 from . import synthetic
 
 #: Synthetic sizes in triples (the synthetic part; the reference graphs add about 2,600).
-SIZES = {"100k": 100_000, "1M": 1_000_000}
+SIZES = {"100k": 100_000, "1M": 1_000_000, "10M": 10_000_000}
 
 _ROLES = frozenset(synthetic.ROLES)
 _TYPE = P["rdf"] + "type"
@@ -38,6 +39,8 @@ class Probes:
     country_code: str
     name: str
     word: str = "police"
+    #: how many times ``organisation`` is the object of a role (the rows of :func:`bench.mix.check_query`).
+    roles: int = 0
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,43 @@ class Dataset:
     notes: tuple[str, ...] = field(default=())
 
 
+class ProbeTally:
+    """Counts, over quads fed in chunks, what :func:`choose_probes` needs: roles, countries, names, graphs."""
+
+    def __init__(self) -> None:
+        self.roles: Counter[str] = Counter()
+        self.countries: Counter[str] = Counter()
+        self.first_activity: dict[str, str] = {}
+        self.alt: dict[str, str] = {}
+        self.graphs: set[str] = set()
+        self.quads = 0
+
+    def feed(self, quads: Iterable[ox.Quad]) -> None:
+        """Count ``quads``."""
+        for q in quads:
+            self.quads += 1
+            p = q.predicate.value
+            if isinstance(q.graph_name, ox.NamedNode):
+                self.graphs.add(q.graph_name.value)
+            if p in _ROLES and isinstance(q.object, ox.NamedNode):
+                org, act = q.object.value, q.subject.value
+                self.roles[org] += 1
+                if org not in self.first_activity or act < self.first_activity[org]:
+                    self.first_activity[org] = act
+            elif p == P["lm"] + "country":
+                self.countries[q.object.value] += 1
+            elif p == P["skos"] + "altLabel" and q.subject.value.startswith(P["orgn"]):
+                self.alt.setdefault(q.subject.value, q.object.value)
+
+    def probes(self) -> Probes:
+        """The organisation in most roles, its first activity, the busiest country."""
+        org = min(self.roles, key=lambda o: (-self.roles[o], o))
+        country = min(self.countries, key=lambda c: (-self.countries[c], c))
+        return Probes(organisation=org, activity=self.first_activity[org], country=country,
+                      country_code=country.removeprefix(P["country"]), name=self.alt.get(org, "UNODC"),
+                      roles=self.roles[org])
+
+
 def choose_probes(quads: Iterable[ox.Quad]) -> Probes:
     """Probes from the data: the organisation in most roles, its first activity, the busiest country.
 
@@ -65,28 +105,9 @@ def choose_probes(quads: Iterable[ox.Quad]) -> Probes:
     >>> choose_probes(q).organisation, choose_probes(q).name, choose_probes(q).country_code
     ('https://w3id.org/lemap/id/organisation/o', 'O', 'AFG')
     """
-    roles: Counter[str] = Counter()
-    countries: Counter[str] = Counter()
-    activities: dict[str, list[str]] = {}
-    alt: dict[str, str] = {}
-    for q in quads:
-        p = q.predicate.value
-        if p in _ROLES and isinstance(q.object, ox.NamedNode):
-            roles[q.object.value] += 1
-            activities.setdefault(q.object.value, []).append(q.subject.value)
-        elif p == P["lm"] + "country":
-            countries[q.object.value] += 1
-        elif p == P["skos"] + "altLabel" and q.subject.value.startswith(P["orgn"]):
-            alt.setdefault(q.subject.value, q.object.value)
-    org = min(roles, key=lambda o: (-roles[o], o))
-    country = min(countries, key=lambda c: (-countries[c], c))
-    return Probes(
-        organisation=org,
-        activity=min(activities[org]),
-        country=country,
-        country_code=country.removeprefix(P["country"]),
-        name=alt.get(org, "UNODC"),
-    )
+    tally = ProbeTally()
+    tally.feed(quads)
+    return tally.probes()
 
 
 def curated(workdir: Path, progress: Callable[[str], None] = print) -> Dataset:
@@ -130,13 +151,26 @@ def synthetic_dataset(name: str, workdir: Path, seed: int = synthetic.SEED,
                       progress: Callable[[str], None] = print) -> Dataset:
     """A synthetic dataset of :data:`SIZES` ``[name]`` triples beside the reference graphs, as ``workdir/<name>.nq``."""
     start = time.perf_counter()
-    ref = reference_quads()
-    quads = ref + synthetic.synthetic_quads(SIZES[name], seed=seed, countries=countries_of(ref))
     out = workdir / f"{name}.nq"
-    synthetic.write_nquads(quads, out)
-    progress(f"{name}: {len(quads)} quads (seed {seed})")
-    return Dataset(name, out, len(quads), choose_probes(quads), time.perf_counter() - start, _graph_count(quads),
+    tally = write_synthetic(out, SIZES[name], seed)
+    progress(f"{name}: {tally.quads:,} quads (seed {seed}) in {time.perf_counter() - start:.0f} s")
+    return Dataset(name, out, tally.quads, tally.probes(), time.perf_counter() - start, len(tally.graphs),
                    (f"synthetic, seed {seed}, plus the vocabulary, schemes and countries",))
+
+
+def write_synthetic(path: Path, triples: int, seed: int = synthetic.SEED) -> ProbeTally:
+    """Write the reference graphs and ``triples`` synthetic ones to ``path`` as N-Quads, chunk by chunk; their tally."""
+    ref = reference_quads()
+    tally = ProbeTally()
+    with open(path, "wb") as out:
+        def sink(chunk: list[ox.Quad]) -> None:
+            """Count one chunk and append it to the file."""
+            tally.feed(chunk)
+            ox.serialize(chunk, out, format=ox.RdfFormat.N_QUADS)
+
+        sink(ref)
+        synthetic.stream_synthetic(sink, triples, seed=seed, countries=countries_of(ref))
+    return tally
 
 
 def _graph_count(quads: list[ox.Quad]) -> int:

@@ -91,6 +91,25 @@ GROUP BY ?o1 ?o2 ORDER BY DESC(?n) ?o1 ?o2 LIMIT 100"""),
     "graphs-count": ("aggregate", "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"),
 }
 
+_ROLE_VALUES = "VALUES ?role { schema:organizer lm:partner schema:funder lm:supporter lm:host schema:attendee }"
+
+
+def check_query(probes: Probes) -> tuple[str, int]:
+    """A count the data fix, and its value: the roles the probe organisation has.
+
+    A server's first answer with that count is its start-up (``ASK {}`` would only say that its
+    HTTP side is up).
+    """
+    text = PREFIXES + f"SELECT (COUNT(*) AS ?n) WHERE {{ {_ROLE_VALUES} ?a ?role <{probes.organisation}> }}"
+    return text, probes.roles
+
+
+def lookup_query(probes: Probes, limit: int = 10) -> tuple[str, int]:
+    """The web-tier throughput query: ``limit`` activities the probe organisation has a role in, and its row count."""
+    text = PREFIXES + f"SELECT ?a WHERE {{ {_ROLE_VALUES} ?a ?role <{probes.organisation}> }} LIMIT {limit}"
+    return text, min(limit, probes.roles)
+
+
 #: Queries the concurrency phase draws from: what pages and API clients ask most.
 CONCURRENT = ("ask-organisation", "lookup-organisation", "lookup-activity-labels", "search-label-contains",
               "count-by-kind", "join-coorganisers-of-one", "named-entity-outgoing", "named-entity-by-name")

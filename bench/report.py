@@ -1,6 +1,6 @@
-"""The benchmark's figures and how they are reported: medians, percentiles, ratios, Markdown and JSON.
+"""The benchmark's figures: medians, percentiles, ratios, each dataset's figures, and JSON (:mod:`bench.tables` writes Markdown).
 
-Every ratio is lemap's figure over oxigraph's. For times and memory, above 1 means lemap is
+Every ratio is lemap's figure over a peer's. For times and memory, above 1 means lemap is
 slower or bigger; for throughput, above 1 means lemap answers more requests per second.
 """
 
@@ -11,9 +11,6 @@ import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Sequence
-
-SERVERS = ("lemap", "oxigraph")
-
 
 def median(values: Sequence[float]) -> float | None:
     """The median, or None for no values.
@@ -74,43 +71,63 @@ class Timing:
     error: str = ""
 
 
+#: The servers a run can compare, lemap first; the others are the peers a user would pick instead.
+SERVERS = ("lemap", "oxigraph", "oxigraph-memory", "rdflib-endpoint")
+#: The peer each query's ``ratio`` is taken against (``oxigraph serve`` on disk, as in every earlier run).
+BASELINE = "oxigraph"
+#: A query is one of the heavier ones when the peer takes at least this long (ms).
+HEAVY_MS = 20.0
+#: The query whose answer is the "5,000-row SPARQL JSON answer".
+TRANSFER = "transfer-5000-rows"
+
+
 @dataclass(frozen=True)
 class QueryFigures:
-    """Both servers' figures for one query of the mix."""
+    """Every server's figures for one query of the mix (server name → its runs)."""
 
     name: str
     group: str
-    lemap: Timing
-    oxigraph: Timing
+    timings: dict[str, Timing]
+
+    @property
+    def lemap(self) -> Timing:
+        """lemap's runs."""
+        return self.timings["lemap"]
+
+    def ratio_to(self, peer: str) -> float | None:
+        """lemap's median time over ``peer``'s (None when either has none)."""
+        other = self.timings.get(peer)
+        return ratio(self.lemap.median_ms, other.median_ms if other else None)
 
     @property
     def ratio(self) -> float | None:
-        """lemap's median time over oxigraph's."""
-        return ratio(self.lemap.median_ms, self.oxigraph.median_ms)
+        """lemap's median time over :data:`BASELINE`'s."""
+        return self.ratio_to(BASELINE)
 
     @property
     def flag(self) -> str:
         """What is wrong with this comparison, empty when nothing: an error, lemap's row cap, or row counts that differ.
 
         >>> t = lambda rows, **k: Timing(1.0, rows, 1, **k)
-        >>> QueryFigures("q", "g", t(3), t(3)).flag, QueryFigures("q", "g", t(3), t(4)).flag
-        ('', 'ROWS DIFFER')
-        >>> QueryFigures("q", "g", t(10, truncated=True), t(12)).flag
+        >>> QueryFigures("q", "g", {"lemap": t(3), "oxigraph": t(3)}).flag
+        ''
+        >>> QueryFigures("q", "g", {"lemap": t(3), "oxigraph": t(3), "rdflib-endpoint": t(4)}).flag
+        'ROWS DIFFER: rdflib-endpoint 4'
+        >>> QueryFigures("q", "g", {"lemap": t(10, truncated=True), "oxigraph": t(12)}).flag
         'lemap row cap'
         """
-        for server, timing in (("lemap", self.lemap), ("oxigraph", self.oxigraph)):
+        for server, timing in self.timings.items():
             if timing.error:
                 return f"{server} error: {timing.error}"
         if self.lemap.truncated:
             return "lemap row cap"
-        if self.lemap.rows != self.oxigraph.rows:
-            return "ROWS DIFFER"
-        return ""
+        differ = [f"{s} {number(t.rows)}" for s, t in self.timings.items() if s != "lemap" and t.rows != self.lemap.rows]
+        return "ROWS DIFFER: " + ", ".join(differ) if differ else ""
 
     def to_dict(self) -> dict[str, Any]:
-        """The figures as JSON-ready data, with the ratio and the flag."""
-        return {"name": self.name, "group": self.group, "lemap": asdict(self.lemap), "oxigraph": asdict(self.oxigraph),
-                "ratio": self.ratio, "flag": self.flag}
+        """The figures as JSON-ready data, with the ratios and the flag."""
+        return {"name": self.name, "group": self.group, "timings": {k: asdict(v) for k, v in self.timings.items()},
+                "ratios": {p: self.ratio_to(p) for p in self.timings if p != "lemap"}, "flag": self.flag}
 
 
 @dataclass(frozen=True)
@@ -134,55 +151,119 @@ class LoadFigures:
         return {**asdict(self), "throughput": self.throughput}
 
 
+@dataclass(frozen=True)
+class Throughput:
+    """One server's web tier under a load tool on one query: ``connections`` kept busy for ``seconds``."""
+
+    tool: str
+    connections: int
+    #: answers received.
+    requests: int
+    #: answers other than 2xx/3xx (429 and 503 included).
+    failed: int
+    seconds: float
+    p50_ms: float | None = None
+    p99_ms: float | None = None
+    #: connections that failed to connect, read, write or answer in time (not answers: not in ``requests``).
+    socket_errors: int = 0
+
+    @property
+    def rate(self) -> float | None:
+        """Good answers per second.
+
+        >>> Throughput("wrk", 8, 1000, 100, 2.0).rate
+        450.0
+        """
+        return (self.requests - self.failed) / self.seconds if self.seconds > 0 else None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The figures as JSON-ready data, with the rate."""
+        return {**asdict(self), "rate": self.rate}
+
+
 @dataclass
 class DatasetFigures:
-    """Everything measured on one dataset."""
+    """Everything measured on one dataset; every dict is keyed by server name."""
 
     name: str
     triples: int
     notes: tuple[str, ...] = ()
+    #: the servers that ran, lemap first, and why the others did not.
+    servers: list[str] = field(default_factory=list)
+    skipped: dict[str, str] = field(default_factory=dict)
     load_s: dict[str, float] = field(default_factory=dict)
+    #: seconds from process start to the first correct answer (a checked row count).
     ready_s: dict[str, float] = field(default_factory=dict)
+    #: seconds from lemap's start until its pool answers from its in-memory copy.
+    memory_s: float | None = None
     #: seconds from start until the server's processes went idle (warm-up done).
     warm_s: dict[str, float] = field(default_factory=dict)
-    idle_rss: dict[str, int] = field(default_factory=dict)
-    peak_rss: dict[str, int] = field(default_factory=dict)
+    #: memory of the whole process tree when warm, before the queries: {"rss": bytes, "pss": bytes}.
+    warm_memory: dict[str, dict[str, int]] = field(default_factory=dict)
+    peak_memory: dict[str, dict[str, int]] = field(default_factory=dict)
     processes: dict[str, int] = field(default_factory=dict)
-    #: server → its processes when ready: depth below the server process (0: itself) and RSS.
-    process_rss: dict[str, list[dict[str, int]]] = field(default_factory=dict)
+    #: server → its processes when warm (pid, role, RSS, PSS).
+    process_detail: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    #: seconds from SIGKILL of a lemap query worker until a replacement is listed and a query answers.
+    replacement_s: list[float] = field(default_factory=list)
+    #: of those, the seconds until the pool listed the replacement (the rest is the first answer).
+    replacement_listed_s: list[float] = field(default_factory=list)
     queries: list[QueryFigures] = field(default_factory=list)
     concurrency: dict[str, LoadFigures] = field(default_factory=dict)
+    #: server → connections → web-tier throughput on the 10-row lookup.
+    throughput: dict[str, dict[int, Throughput]] = field(default_factory=dict)
     #: query name → where lemap's time goes, measured in process (:mod:`bench.diagnose`).
     breakdown: dict[str, Any] = field(default_factory=dict)
 
-    @property
-    def throughput_ratio(self) -> float | None:
-        """lemap's throughput over oxigraph's under the same parallel load (above 1: lemap serves more)."""
-        if set(self.concurrency) != set(SERVERS):
-            return None
-        return ratio(self.concurrency["lemap"].throughput, self.concurrency["oxigraph"].throughput)
+    def time_ratio(self, peer: str = BASELINE, *, heavy_only: bool = False) -> float | None:
+        """Geometric mean of lemap's time over ``peer``'s, on every query or on those ``peer`` takes :data:`HEAVY_MS` for."""
+        return geometric_mean(q.ratio_to(peer) for q in self.queries
+                              if not heavy_only or (q.timings.get(peer) and (q.timings[peer].median_ms or 0) >= HEAVY_MS))
+
+    def heavy_count(self, peer: str = BASELINE) -> int:
+        """How many queries ``peer`` takes at least :data:`HEAVY_MS` for."""
+        return sum(1 for q in self.queries if q.timings.get(peer) and (q.timings[peer].median_ms or 0) >= HEAVY_MS)
+
+    def transfer_ratio(self, peer: str = "oxigraph-memory") -> float | None:
+        """lemap's time for the 5,000-row SPARQL JSON answer over ``peer``'s."""
+        return next((q.ratio_to(peer) for q in self.queries if q.name == TRANSFER), None)
+
+    def rate(self, server: str, connections: int) -> float | None:
+        """``server``'s good answers per second at ``connections`` connections (None when not measured)."""
+        t = self.throughput.get(server, {}).get(connections)
+        return t.rate if t else None
+
+    def scaling(self, server: str = "lemap", low: int = 1, high: int = 8) -> float | None:
+        """``server``'s rate at ``high`` connections over its rate at ``low``."""
+        return ratio(self.rate(server, high), self.rate(server, low))
+
+    def memory_ratio(self, peer: str = BASELINE, kind: str = "pss") -> float | None:
+        """lemap's warm memory over ``peer``'s (``pss`` or ``rss``)."""
+        return ratio(self.warm_memory.get("lemap", {}).get(kind), self.warm_memory.get(peer, {}).get(kind))
 
     @property
-    def memory_ratio(self) -> float | None:
-        """lemap's peak RSS over oxigraph's (above 1: lemap uses more memory)."""
-        return ratio(self.peak_rss.get("lemap"), self.peak_rss.get("oxigraph"))
-
-    @property
-    def time_ratio(self) -> float | None:
-        """Geometric mean of the per-query time ratios."""
-        return geometric_mean(q.ratio for q in self.queries)
+    def replacement(self) -> float | None:
+        """The median worker-replacement time in seconds."""
+        return median(self.replacement_s)
 
     def to_dict(self) -> dict[str, Any]:
         """The figures as JSON-ready data, with the summary ratios."""
+        peers = [s for s in self.servers if s != "lemap"]
         return {
-            "name": self.name, "triples": self.triples, "notes": list(self.notes), "load_s": self.load_s,
-            "ready_s": self.ready_s, "warm_s": self.warm_s, "idle_rss": self.idle_rss, "peak_rss": self.peak_rss, "processes": self.processes,
-            "process_rss": self.process_rss,
+            "name": self.name, "triples": self.triples, "notes": list(self.notes), "servers": self.servers,
+            "skipped": self.skipped, "load_s": self.load_s, "ready_s": self.ready_s, "memory_s": self.memory_s,
+            "warm_s": self.warm_s, "warm_memory": self.warm_memory, "peak_memory": self.peak_memory,
+            "processes": self.processes, "process_detail": self.process_detail, "replacement_s": self.replacement_s,
+            "replacement_listed_s": self.replacement_listed_s,
             "queries": [q.to_dict() for q in self.queries],
             "concurrency": {k: v.to_dict() for k, v in self.concurrency.items()},
+            "throughput": {k: {c: t.to_dict() for c, t in v.items()} for k, v in self.throughput.items()},
             "breakdown": {k: v.to_dict() if hasattr(v, "to_dict") else v for k, v in self.breakdown.items()},
-            "time_ratio_geomean": self.time_ratio, "throughput_ratio": self.throughput_ratio,
-            "memory_ratio": self.memory_ratio,
+            "ratios": {p: {"time_geomean": self.time_ratio(p), "heavy_geomean": self.time_ratio(p, heavy_only=True),
+                           "memory_pss": self.memory_ratio(p), "memory_rss": self.memory_ratio(p, "rss")} for p in peers},
+            "transfer_ratio_vs_oxigraph_memory": self.transfer_ratio(),
+            "lemap_scaling_8_over_1": self.scaling(),
+            "lemap_over_oxigraph_memory_at_8": ratio(self.rate("lemap", 8), self.rate("oxigraph-memory", 8)),
         }
 
 
@@ -197,76 +278,6 @@ def number(value: float | int | None, digits: int = 1) -> str:
     if isinstance(value, int):
         return f"{value:,}"
     return f"{value:,.{digits}f}"
-
-
-def _mib(value: int | None) -> str:
-    return "–" if not value else f"{value / 2**20:,.0f} MiB"
-
-
-def markdown(d: DatasetFigures) -> str:
-    """One dataset's figures as Markdown: a query table, the concurrency figures and the summary ratios."""
-    lines = [f"### {d.name} — {d.triples:,} triples", ""]
-    lines += ["| query | shape | lemap ms | oxigraph ms | ratio | lemap rows | oxigraph rows | flag |",
-              "|---|---|---:|---:|---:|---:|---:|---|"]
-    for q in d.queries:
-        lines.append(f"| {q.name} | {q.group} | {number(q.lemap.median_ms)} | {number(q.oxigraph.median_ms)} | "
-                     f"{number(q.ratio, 2)} | {number(q.lemap.rows)} | {number(q.oxigraph.rows)} | {q.flag.replace('|', '/')} |")
-    lines += ["", "| figure | lemap | oxigraph | ratio |", "|---|---:|---:|---:|"]
-    for server_figure, key in (("load into a store (s)", d.load_s), ("start until the first answer (s)", d.ready_s),
-                               ("start until idle, warm-up done (s)", d.warm_s)):
-        lines.append(f"| {server_figure} | {number(key.get('lemap'), 2)} | {number(key.get('oxigraph'), 2)} | "
-                     f"{number(ratio(key.get('lemap'), key.get('oxigraph')), 2)} |")
-    lines.append(f"| memory when warm, before the queries (RSS of the process tree) | {_mib(d.idle_rss.get('lemap'))} | "
-                 f"{_mib(d.idle_rss.get('oxigraph'))} | {number(ratio(d.idle_rss.get('lemap'), d.idle_rss.get('oxigraph')), 2)} |")
-    lines.append(f"| peak memory over start-up, queries and load (RSS of the process tree) | {_mib(d.peak_rss.get('lemap'))} | "
-                 f"{_mib(d.peak_rss.get('oxigraph'))} | {number(d.memory_ratio, 2)} |")
-    lines.append(f"| processes | {d.processes.get('lemap', '–')} | {d.processes.get('oxigraph', '–')} | |")
-    if d.process_rss.get("lemap"):
-        names = {0: "arbiter", 1: "web worker"}
-        parts = [f"{names.get(p['depth'], 'query worker')} {_mib(p['rss'])}"
-                 for p in sorted(d.process_rss["lemap"], key=lambda p: (p["depth"], p["pid"]))]
-        lines.append(f"| lemap's processes when warm | {', '.join(parts)} | | |")
-    if d.concurrency:
-        lem, oxi = d.concurrency.get("lemap"), d.concurrency.get("oxigraph")
-        get = lambda f, attr: getattr(f, attr) if f else None  # noqa: E731
-        clients = (lem or oxi).clients
-        lines.append(f"| throughput, {clients} clients (req/s) | {number(get(lem, 'throughput'))} | "
-                     f"{number(get(oxi, 'throughput'))} | {number(d.throughput_ratio, 2)} |")
-        for label, attr in (("p50 latency under load (ms)", "p50_ms"), ("p95 latency under load (ms)", "p95_ms")):
-            lines.append(f"| {label} | {number(get(lem, attr))} | {number(get(oxi, attr))} | "
-                         f"{number(ratio(get(lem, attr), get(oxi, attr)), 2)} |")
-        lines.append(f"| requests / errors under load | {get(lem, 'requests')} / {get(lem, 'errors')} | "
-                     f"{get(oxi, 'requests')} / {get(oxi, 'errors')} | |")
-    flagged = [q for q in d.queries if q.flag]
-    lines += ["", f"Geometric mean of the time ratios: {number(d.time_ratio, 2)}; throughput ratio: "
-                  f"{number(d.throughput_ratio, 2)}; memory ratio: {number(d.memory_ratio, 2)}; "
-                  f"flagged queries: {len(flagged)}."]
-    lines += breakdown_table(d)
-    return "\n".join(lines) + "\n"
-
-
-#: A query this much slower on lemap gets a row in the breakdown table.
-SLOW_RATIO = 2.0
-
-
-def breakdown_table(d: DatasetFigures) -> list[str]:
-    """Markdown lines splitting lemap's time on its slow queries (ratio at least :data:`SLOW_RATIO`) into steps."""
-    slow = [q for q in d.queries if q.name in d.breakdown and (q.ratio or 0) >= SLOW_RATIO]
-    if not slow:
-        return []
-    lines = ["", f"Where lemap's time goes on the queries at least {SLOW_RATIO:g}x slower (in-process medians, ms; "
-                 "'rest' is lemap's HTTP time less guard, engine and its JSON writer: Flask, gunicorn, the worker pipe):",
-             "", "| query | lemap HTTP | guard | engine + rows | Python JSON | rest | oxigraph HTTP | pyoxigraph Rust JSON |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|"]
-    for q in slow:
-        b = d.breakdown[q.name]
-        get = (lambda k: b[k]) if isinstance(b, dict) else (lambda k: getattr(b, k))
-        # in-process steps can outlast the request when the machine is busy: no negative rest
-        rest = max(0.0, q.lemap.median_ms - get("guard_ms") - get("engine_ms") - get("python_json_ms"))
-        lines.append(f"| {q.name} | {number(q.lemap.median_ms)} | {number(get('guard_ms'))} | {number(get('engine_ms'))} | "
-                     f"{number(get('python_json_ms'))} | {number(rest)} | {number(q.oxigraph.median_ms)} | "
-                     f"{number(get('rust_json_ms'))} |")
-    return lines
 
 
 def write_json(path: Path, meta: dict[str, Any], datasets: list[DatasetFigures]) -> Path:

@@ -1,29 +1,29 @@
-"""Start, watch and stop the two servers: ``lemap serve`` and ``oxigraph serve``, on loopback and random ports.
+"""Start, watch and stop the servers: ``lemap serve``, ``oxigraph serve`` on disk and in memory, and
+``rdflib-endpoint serve``, on loopback and random ports.
 
 Each server runs in a session of its own, so stopping it ends its whole process tree (lemap's
-gunicorn worker and query workers) and nothing else. :class:`MemorySampler` records each tree's
-resident memory (psutil when installed, else /proc) while the benchmark runs.
+web processes, pool and query workers) and nothing else. A server counts as started at its
+first *correct* answer: a query whose row count is checked against the data, not ``ASK {}``.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
+import http.client
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
-try:
-    import psutil
-except ImportError:  # the bench extra installs it; /proc does the same on Linux
-    psutil = None
+from .memory import tree_cpu, tree_memory, tree_pids
 
 BIN = Path(sys.executable).parent
 HOST = "127.0.0.1"
@@ -83,9 +83,14 @@ class Server:
         """Whether the server's main process is still running."""
         return self.proc.poll() is None
 
+    @property
+    def pid(self) -> int:
+        """The server's main process id."""
+        return self.proc.pid
+
     def rss(self) -> int:
         """Resident memory of the server's whole process tree, in bytes (0 once it is gone)."""
-        return tree_rss(self.proc.pid)
+        return tree_memory(self.proc.pid).rss
 
     def processes(self) -> int:
         """How many processes the server's tree has."""
@@ -121,12 +126,58 @@ def _launch(name: str, argv: list[str], url: str, log: Path, env: dict | None = 
     return Server(name, proc, url, log)
 
 
-def start_oxigraph(location: Path, log: Path, *, timeout_s: float) -> Server:
-    """``oxigraph serve`` over ``location`` with the union of all graphs as default graph (as lemap answers)."""
+def start_oxigraph(location: Path | None, log: Path, *, timeout_s: float | None, name: str = "oxigraph") -> Server:
+    """``oxigraph serve`` over ``location`` (in memory when None) with the union of all graphs as default graph.
+
+    :param timeout_s: its ``--timeout-s``; None for none. oxigraph 0.5 starts a timer thread per
+        query with it, and under thousands of requests a second those threads pile up until it
+        cannot start more and aborts, so the web-tier phase runs it without.
+    """
     port = free_port()
-    argv = [oxigraph_binary(), "serve", "--location", str(location), "--bind", f"{HOST}:{port}",
-            "--union-default-graph", "--timeout-s", str(int(max(1, timeout_s)))]
-    return _launch("oxigraph", argv, f"http://{HOST}:{port}/query", log)
+    where = ["--location", str(location)] if location is not None else []
+    limit = ["--timeout-s", str(int(max(1, timeout_s)))] if timeout_s else []
+    argv = [oxigraph_binary(), "serve", *where, "--bind", f"{HOST}:{port}", "--union-default-graph", *limit]
+    return _launch(name, argv, f"http://{HOST}:{port}/query", log)
+
+
+def store_url(server: Server) -> str:
+    """The Graph Store endpoint of an ``oxigraph serve`` (``/store`` beside ``/query``)."""
+    return server.url.rsplit("/", 1)[0] + "/store"
+
+
+def post_nquads(url: str, nquads: Path, timeout_s: float = 3600) -> float:
+    """POST the N-Quads file to a Graph Store endpoint (streamed from disk); the seconds it took.
+
+    :raises ServerError: on an answer other than 2xx.
+    """
+    parts = urlsplit(url)
+    start = time.perf_counter()
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout_s)
+    try:
+        with open(nquads, "rb") as body:
+            conn.request("POST", parts.path, body=body, headers={
+                "Content-Type": "application/n-quads", "Content-Length": str(nquads.stat().st_size)})
+            response = conn.getresponse()
+            text = response.read()[:500].decode("utf-8", "replace")
+    except (OSError, http.client.HTTPException) as e:
+        raise ServerError(f"loading {nquads.name} into {url} failed: {e}") from e
+    finally:
+        conn.close()
+    if not 200 <= response.status < 300:
+        raise ServerError(f"loading {nquads.name} into {url} gave HTTP {response.status}: {text}")
+    return time.perf_counter() - start
+
+
+def start_oxigraph_memory(nquads: Path, log: Path, *, timeout_s: float, deadline_s: float) -> Server:
+    """``oxigraph serve`` with no ``--location`` (in memory), the N-Quads POSTed to its ``/store`` once it is up."""
+    server = start_oxigraph(None, log, timeout_s=timeout_s, name="oxigraph-memory")
+    try:
+        wait_until(server, lambda: _up(server), deadline_s)
+        post_nquads(store_url(server), nquads, timeout_s=deadline_s)
+    except Exception:
+        server.stop()
+        raise
+    return server
 
 
 def start_lemap(store: Path, log: Path, env: dict | None = None) -> Server:
@@ -138,7 +189,24 @@ def start_lemap(store: Path, log: Path, env: dict | None = None) -> Server:
     return _launch("lemap", argv, f"http://{HOST}:{port}/sparql", log, env={**os.environ, **(env or {})})
 
 
-def _answers(server: Server) -> bool:
+def rdflib_endpoint_binary() -> str | None:
+    """The ``rdflib-endpoint`` command of this environment (PyPI ``rdflib-endpoint[cli]``), or None."""
+    found = BIN / "rdflib-endpoint"
+    return str(found) if found.exists() else shutil.which("rdflib-endpoint")
+
+
+def start_rdflib_endpoint(nquads: Path, log: Path) -> Server:
+    """``rdflib-endpoint serve FILE`` (an rdflib Dataset with the union of its graphs as default graph, under uvicorn)."""
+    binary = rdflib_endpoint_binary()
+    if binary is None:
+        raise ServerError("the rdflib-endpoint command is missing: pip install -e '.[bench]' (rdflib-endpoint[cli]==0.6.3)")
+    port = free_port()
+    argv = [binary, "serve", str(nquads), "--host", HOST, "--port", str(port)]
+    return _launch("rdflib-endpoint", argv, f"http://{HOST}:{port}/", log)
+
+
+def _up(server: Server) -> bool:
+    """Whether the server answers ``ASK {}`` at all (its HTTP side is up; says nothing of its data)."""
     request = urllib.request.Request(
         server.url, data=b"ASK {}", method="POST",
         headers={"Content-Type": "application/sparql-query", "Accept": "application/sparql-results+json"})
@@ -149,24 +217,51 @@ def _answers(server: Server) -> bool:
         return False
 
 
-def wait_ready(running: list[Server], deadline_s: float) -> dict[str, float]:
-    """Wait until every server answers ``ASK {}`` with a 200; each one's seconds from its start to its first answer.
+@dataclass(frozen=True)
+class Check:
+    """A ``SELECT (COUNT(*) AS ?n)`` query and the count a server with all the data gives: its first such answer is
+    its start-up. A count keeps the answer one row long at any size (a list of the rows would be cut at
+    lemap's row cap at 1M, and would measure the transfer rather than the start)."""
 
-    :raises ServerError: when one exits or does not answer within ``deadline_s``.
+    text: str
+    count: int
+
+    def passes(self, url: str, timeout: float = 30.0) -> bool:
+        """Whether the endpoint at ``url`` answers the query with one row whose ``?n`` is :attr:`count`."""
+        return count_of(url, self.text, timeout) == self.count
+
+
+def count_of(url: str, text: str, timeout: float = 30.0) -> int | None:
+    """The ``?n`` of the one row a count query answers (None on an error, no row or not a number)."""
+    request = urllib.request.Request(url, data=text.encode("utf-8"), method="POST", headers={
+        "Content-Type": "application/sparql-query", "Accept": "application/sparql-results+json"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as r:
+            rows = json.loads(r.read())["results"]["bindings"]
+        return int(rows[0]["n"]["value"]) if len(rows) == 1 else None
+    except (urllib.error.URLError, OSError, ValueError, KeyError, IndexError, TypeError):
+        return None
+
+
+def wait_until(server: Server, condition, deadline_s: float, interval: float = 0.05) -> float:
+    """Poll ``condition()`` until it holds; the seconds from the server's start.
+
+    :raises ServerError: when the server exits or the condition does not hold within ``deadline_s``.
     """
-    pending, out = list(running), {}
     end = time.monotonic() + deadline_s
-    while pending and time.monotonic() < end:
-        for server in list(pending):
-            if not server.alive():
-                raise ServerError(f"{server.name} exited with status {server.proc.returncode}:\n{_tail(server.log)}")
-            if _answers(server):
-                server.ready_s = out[server.name] = time.perf_counter() - server.started
-                pending.remove(server)
-        time.sleep(0.1)
-    if pending:
-        raise ServerError(f"{pending[0].name} did not answer within {deadline_s:g} s:\n{_tail(pending[0].log)}")
-    return out
+    while time.monotonic() < end:
+        if not server.alive():
+            raise ServerError(f"{server.name} exited with status {server.proc.returncode}:\n{_tail(server.log)}")
+        if condition():
+            return time.perf_counter() - server.started
+        time.sleep(interval)
+    raise ServerError(f"{server.name} did not answer correctly within {deadline_s:g} s:\n{_tail(server.log)}")
+
+
+def wait_ready(server: Server, check: Check, deadline_s: float) -> float:
+    """Wait for the server's first correct answer to ``check``; the seconds from its start (also kept on the server)."""
+    server.ready_s = wait_until(server, lambda: check.passes(server.url), deadline_s)
+    return server.ready_s
 
 
 def wait_settled(running: list[Server], deadline_s: float, *, idle_cores: float = 0.05, window: float = 1.0) -> dict[str, float]:
@@ -198,148 +293,3 @@ def _tail(log: Path, lines: int = 20) -> str:
         return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
     except OSError:
         return "(no log)"
-
-
-# --- memory -------------------------------------------------------------------------------------
-
-
-def tree_pids(pid: int) -> list[int]:
-    """``pid`` and all its descendants (empty when it is gone)."""
-    if psutil is not None:
-        try:
-            root = psutil.Process(pid)
-            return [pid] + [c.pid for c in root.children(recursive=True)]
-        except psutil.Error:
-            return []
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            ppid = _proc_ppid(entry)
-            if ppid is not None:
-                children.setdefault(ppid, []).append(int(entry.name))
-    if not Path(f"/proc/{pid}").exists():
-        return []
-    out, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        out.append(p)
-        todo.extend(children.get(p, []))
-    return out
-
-
-def _proc_ppid(entry: Path) -> int | None:
-    try:
-        stat = (entry / "stat").read_text()
-    except OSError:
-        return None
-    return int(stat.rsplit(")", 1)[1].split()[1])  # the command name may hold spaces and parentheses
-
-
-def process_rss(pid: int) -> int:
-    """Resident memory of one process in bytes (0 when it is gone)."""
-    if psutil is not None:
-        try:
-            return psutil.Process(pid).memory_info().rss
-        except psutil.Error:
-            return 0
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return 0
-
-
-def tree_detail(pid: int) -> list[dict[str, int]]:
-    """Each process of ``pid``'s tree with its depth below ``pid`` (0: the server itself) and its RSS in bytes."""
-    pids = tree_pids(pid)
-    parents = {p: _parent(p) for p in pids}
-
-    def depth(p: int) -> int:
-        """How many parent steps ``p`` is below ``pid``."""
-        d = 0
-        while p != pid and p in parents and d < 10:
-            p, d = parents[p], d + 1
-        return d
-
-    return [{"pid": p, "depth": depth(p), "rss": process_rss(p)} for p in pids]
-
-
-def _parent(pid: int) -> int | None:
-    if psutil is not None:
-        try:
-            return psutil.Process(pid).ppid()
-        except psutil.Error:
-            return None
-    return _proc_ppid(Path(f"/proc/{pid}"))
-
-
-def tree_cpu(pid: int) -> float:
-    """CPU seconds (user + system) the live processes of ``pid``'s tree have used."""
-    total = 0.0
-    for p in tree_pids(pid):
-        if psutil is not None:
-            try:
-                t = psutil.Process(p).cpu_times()
-                total += t.user + t.system
-            except psutil.Error:
-                pass
-            continue
-        try:
-            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-        except (OSError, IndexError, ValueError):
-            pass
-    return total
-
-
-def tree_rss(pid: int) -> int:
-    """Resident memory of ``pid`` and its descendants, summed, in bytes."""
-    return sum(process_rss(p) for p in tree_pids(pid))
-
-
-class MemorySampler:
-    """Samples each watched server's tree RSS every ``interval`` seconds in a thread; keeps the peak and the last value."""
-
-    def __init__(self, interval: float = 0.25):
-        self.interval = interval
-        self.servers: list[Server] = []
-        self.peak: dict[str, int] = {}
-        self.last: dict[str, int] = {}
-        self.samples = 0
-        self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="bench-memory", daemon=True)
-
-    def watch(self, server: Server) -> Server:
-        """Sample ``server`` from now on (call it right after starting the server)."""
-        with self._lock:
-            self.servers.append(server)
-            self.peak.setdefault(server.name, 0)
-        return server
-
-    def sample(self) -> dict[str, int]:
-        """Take one sample now; the RSS of each server."""
-        with self._lock:
-            watched = list(self.servers)
-        now = {s.name: s.rss() for s in watched}
-        with self._lock:
-            for name, rss in now.items():
-                self.peak[name] = max(self.peak.get(name, 0), rss)
-                self.last[name] = rss
-            self.samples += 1
-        return now
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.interval):
-            self.sample()
-
-    def __enter__(self) -> "MemorySampler":
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._stop.set()
-        self._thread.join(timeout=10)
-        self.sample()

@@ -91,16 +91,29 @@ def shape_for(triples: int) -> Shape:
 
 
 class _Writer:
-    """Collects quads; ``add`` takes IRIs as strings and literals as pyoxigraph terms."""
+    """Collects quads; ``add`` takes IRIs as strings and literals as pyoxigraph terms.
 
-    def __init__(self) -> None:
+    With a ``sink``, every ``chunk`` quads are handed to it and forgotten, so 10M triples never
+    become 10M Python objects at once.
+    """
+
+    def __init__(self, sink: Callable[[list[ox.Quad]], None] | None = None, chunk: int = 100_000) -> None:
         self.quads: list[ox.Quad] = []
         self.excerpts = 0
+        self.sink, self.chunk = sink, chunk
 
     def add(self, s: str, p: str, o: str | ox.Literal, graph: str) -> None:
         """Add one quad."""
         obj = ox.NamedNode(o) if isinstance(o, str) else o
         self.quads.append(ox.Quad(ox.NamedNode(s), ox.NamedNode(p), obj, ox.NamedNode(graph)))
+        if self.sink is not None and len(self.quads) >= self.chunk:
+            self.flush()
+
+    def flush(self) -> None:
+        """Hand the quads collected so far to the sink (nothing without one)."""
+        if self.sink is not None and self.quads:
+            self.sink(self.quads)
+            self.quads = []
 
     def excerpt(self, about: str, text: str, section: str, graph: str) -> None:
         """Add an excerpt quoting ``text`` and point ``about`` at it."""
@@ -137,10 +150,31 @@ def synthetic_quads(
         Their ``country:`` IRIs are used but not described (load the curated ``countries.ttl`` beside).
     :return: quads in the ``…/graph/synthetic/…`` named graphs.
     """
+    w = _Writer()
+    _generate(w, triples, seed, countries)
+    return w.quads
+
+
+def stream_synthetic(
+    sink: Callable[[list[ox.Quad]], None], triples: int = 100_000, *, seed: int = SEED,
+    countries: Mapping[str, tuple[str, str]] | None = None, chunk: int = 100_000,
+) -> None:
+    """The quads :func:`synthetic_quads` makes, in the same order, handed to ``sink`` ``chunk`` at a time.
+
+    >>> chunks = []
+    >>> stream_synthetic(chunks.append, 2_000, seed=1, chunk=500)
+    >>> [q for c in chunks for q in c] == synthetic_quads(2_000, seed=1) and max(map(len, chunks)) == 500
+    True
+    """
+    w = _Writer(sink, chunk)
+    _generate(w, triples, seed, countries)
+    w.flush()
+
+
+def _generate(w: _Writer, triples: int, seed: int, countries: Mapping[str, tuple[str, str]] | None) -> None:
     rng = random.Random(seed)
     shape = shape_for(triples)
     places = dict(sorted((countries or DEFAULT_COUNTRIES).items()))
-    w = _Writer()
     orgs = [_organisation(w, rng, i, shape, places) for i in range(shape.organisations)]
     docs = [_document(w, rng, i, orgs, places) for i in range(shape.documents)]
     # Preferential attachment: an organisation joins the pool again each time it takes part, so a
@@ -148,7 +182,6 @@ def synthetic_quads(
     pool = list(range(len(orgs))) + [h for h in range(shape.hubs) for _ in range(40)]
     acts = [_activity(w, rng, j, orgs, docs, pool, places) for j in range(shape.activities)]
     _adoptions(w, rng, acts, docs, places)
-    return w.quads
 
 
 def _organisation(w: _Writer, rng: random.Random, i: int, shape: Shape, places) -> tuple[str, str, str, str]:
