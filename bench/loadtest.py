@@ -239,7 +239,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="lemap-loadtest-") as tmp:
         server = servers.start_lemap(store, Path(tmp) / "server.log", env=settings)
         try:
-            servers.wait_ready([server], 120)
+            servers.wait_until(server, lambda: servers._up(server), 120)
             servers.wait_settled([server], 60)
             phases = measure(server.url.removesuffix("/sparql"), args.light, args.abusive, args.seconds)
         except servers.ServerError as e:

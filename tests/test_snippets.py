@@ -24,6 +24,7 @@ SAMPLES = {
     "_name": "Kiev",
     "_iri": "country:AFG",
     "_prefix": "https://w3id.org/lemap/id/country/",
+    "_after": "",
 }
 PARAMETERISED = [q for q in queries.load_queries() if q.params]
 NASTY = 'SELECT ?x WHERE { BIND("""a "quoted" \\\\ back\\\\slash `tick` ${x} )" \'\'\' end""" AS ?x) }\nSPARQL\n'
