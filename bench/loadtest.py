@@ -64,7 +64,27 @@ class Recorder:
         self.rows.append((name, int(status), response_time / 1000, time.monotonic()))
 
 
-class LightUser(FastHttpUser):
+class _Client(FastHttpUser):
+    """A user with an address of its own: every simulated client is one person, as the per-client limits see them.
+
+    The users all connect from loopback, so the server is told (``LEMAP_PROXY_HOPS=1``) to read each
+    one's address from ``X-Forwarded-For``, as it does behind a reverse proxy.
+    """
+
+    abstract = True
+    _next = [0]
+
+    def on_start(self) -> None:
+        self._next[0] += 1
+        n = self._next[0]
+        self.client_address = f"192.0.2.{n % 250 + 1}" if n < 250 else f"198.51.100.{n % 250 + 1}"  # documentation ranges
+
+    def headers(self, extra: dict | None = None) -> dict:
+        """Request headers naming this user's address."""
+        return {"X-Forwarded-For": self.client_address, **(extra or {})}
+
+
+class LightUser(_Client):
     """A visitor or API client: pages, entities, named queries, small SPARQL; a short pause between requests."""
 
     wait_time = between(0.05, 0.2)
@@ -74,26 +94,26 @@ class LightUser(FastHttpUser):
     @task(2)
     def home(self) -> None:
         _started(self, "light")
-        self.client.get("/", name="light /")
+        self.client.get("/", name="light /", headers=self.headers())
 
     @task(3)
     def entity(self) -> None:
         _started(self, "light")
-        self.client.get(random.choice(self.entity_paths), name="light /id/…", headers={"Accept": "text/html"})
+        self.client.get(random.choice(self.entity_paths), name="light /id/…", headers=self.headers({"Accept": "text/html"}))
 
     @task(2)
     def named_query(self) -> None:
         name, _, args = random.choice(NAMED).partition("?")
         _started(self, "light")
-        self.client.get(f"/q/{name}.json" + (f"?{args}" if args else ""), name="light /q/….json")
+        self.client.get(f"/q/{name}.json" + (f"?{args}" if args else ""), name="light /q/….json", headers=self.headers())
 
     @task(2)
     def small_sparql(self) -> None:
         _started(self, "light")
-        self.client.post("/sparql", data=random.choice(SMALL_SPARQL), headers=RESULTS_JSON, name="light /sparql")
+        self.client.post("/sparql", data=random.choice(SMALL_SPARQL), headers=self.headers(RESULTS_JSON), name="light /sparql")
 
 
-class AbusiveUser(FastHttpUser):
+class AbusiveUser(_Client):
     """A client sending the cartesian COUNT(*) back to back."""
 
     wait_time = constant(0)
@@ -103,7 +123,7 @@ class AbusiveUser(FastHttpUser):
     @task
     def cartesian(self) -> None:
         _started(self, "abusive")
-        self.client.post("/sparql", data=CARTESIAN, headers=RESULTS_JSON, name="abusive /sparql")
+        self.client.post("/sparql", data=CARTESIAN, headers=self.headers(RESULTS_JSON), name="abusive /sparql")
 
 
 def _started(user, kind: str) -> None:
@@ -235,7 +255,8 @@ def main(argv: list[str] | None = None) -> int:
     if not (store / "CURRENT").is_file():
         print(f"loadtest: no built store at {store}: run `lemap build` (or `make build`) first", file=sys.stderr)
         return 2
-    settings = dict(s.split("=", 1) for s in args.set)
+    # each simulated user is a client of its own, named in X-Forwarded-For (see _Client)
+    settings = {"LEMAP_PROXY_HOPS": "1", **dict(s.split("=", 1) for s in args.set)}
     with tempfile.TemporaryDirectory(prefix="lemap-loadtest-") as tmp:
         server = servers.start_lemap(store, Path(tmp) / "server.log", env=settings)
         try:

@@ -41,6 +41,7 @@ _TABLE = (
     Setting("LEMAP_CLIENT_QUERIES", 2, "Endpoint queries one client (address) may have running at once; more get 429 with Retry-After. 0 for no limit.", int),
     Setting("LEMAP_CLIENT_BUDGET_SECONDS", 60.0, "Seconds of endpoint query time one client may use per window; past it, 429 with Retry-After until the window ends. 0 for no budget.", float),
     Setting("LEMAP_CLIENT_WINDOW_SECONDS", 60.0, "The window of the per-client query-time budget, in seconds.", float),
+    Setting("LEMAP_PROXY_HOPS", 0, "Reverse proxies in front of the app whose X-Forwarded-For/-Proto are trusted (0: none); the client address the per-client limits count is taken from them.", int),
     Setting("LEMAP_WEB_PROCESSES", 0, "Web processes `lemap serve` runs (gevent, each over the same engine pool); 0 for one per core.", int),
     Setting("LEMAP_WORKER_MEMORY_MB", 2048, "Memory (MiB) a query worker may use beyond the shared data; 0 for no cap.", int),
     Setting("LEMAP_BASE_IRI", "https://w3id.org/lemap/", "Base of the entity IRIs the app serves under /id/.", str),

@@ -59,7 +59,20 @@ def create_app(config: Mapping[str, Any] | None = None, store=None, engine=None)
         app.register_blueprint(import_module(name).bp)
     app.after_request(security_headers)
     _serve_trusted_hosts_only(app)
+    _behind_proxies(app)
     return app
+
+
+def _behind_proxies(app: Flask) -> None:
+    """Behind ``LEMAP_PROXY_HOPS`` reverse proxies, take the client's address (and scheme) from their headers.
+
+    Without it every client behind a proxy would be the proxy's address, and share one per-client limit.
+    """
+    hops = int(app.config.get("LEMAP_PROXY_HOPS") or 0)
+    if hops > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
 
 def _serve_trusted_hosts_only(app: Flask) -> None:
