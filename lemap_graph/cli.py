@@ -363,7 +363,21 @@ _SYNTAX = re.compile(r"error at (\d+):(\d+):\s*(.*)", re.S)
 
 
 def execute(store: ox.Store, text: str, subs: dict, where: str) -> st.QueryResult:
-    """Run a query; a syntax error becomes ``where:line:column: message`` (exit 2), a failure exit 1."""
+    """Run a query; a syntax error becomes ``where:line:column: message`` (exit 2), a failure exit 1.
+
+    The endpoint's guard reads the text first (size, nesting, SERVICE, updates): input deep enough
+    to crash the parser gets ``where:line:column`` and exit 2, never a crash.
+    """
+    from .engine.guard import check_query
+    from .engine.errors import QueryRejected
+    from .engine.limits import Limits
+    from .settings import load_settings
+
+    try:
+        check_query(text, Limits.from_settings(load_settings()))
+    except QueryRejected as e:
+        located = f"{where}:{e.line}:{e.column}" if e.line is not None else where
+        raise CLIError(f"{located}: {e.message}") from None
     try:
         return st.run_query(store, text, substitutions=subs)
     except SyntaxError as e:

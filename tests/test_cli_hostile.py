@@ -93,3 +93,13 @@ def test_a_utf16_file_is_refused(tmp_path) -> None:
 def test_a_binary_file_is_refused(tmp_path) -> None:
     _, (line, column, message) = _build(tmp_path, bytes(range(256)) * 64)
     assert line >= 1 and column >= 1 and message
+
+
+def test_a_query_nested_deep_enough_to_crash_the_parser_is_refused_where_it_starts(tmp_path) -> None:
+    """`lemap query` reads the text with the endpoint's guard first: exit 2 with file:line:column, no crash."""
+    query = tmp_path / "deep.rq"
+    query.write_text("ASK\n" + "{" * 20_000 + "}" * 20_000)
+    done = subprocess.run(_lemap() + ["query", str(query), "--store", str(tmp_path / "none")],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert f"{query}:2:65: the query nests brackets deeper than 64 levels" in done.stderr
