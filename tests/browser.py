@@ -105,3 +105,38 @@ def vendor_missing() -> list[str]:
     """The front-end files the app serves that `make assets` has not installed yet."""
     vendor = ROOT / "webapp" / "static" / "vendor"
     return [name for name in VENDOR_FILES if not (vendor / name).is_file()]
+
+
+@contextmanager
+def recording_listener():
+    """A TCP listener on a loopback port recording every connection it receives: ``.url`` and ``.hits``.
+
+    The SPARQL safety and attack tests point queries at it; an engine that opened any outbound
+    connection would show up in ``hits``.
+    """
+    import socket
+    from types import SimpleNamespace
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(16)
+    sock.settimeout(0.1)
+    hits, stop = [], threading.Event()
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                conn, addr = sock.accept()
+            except OSError:
+                continue
+            hits.append(addr)
+            conn.close()
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield SimpleNamespace(url=f"http://127.0.0.1:{sock.getsockname()[1]}/sparql", hits=hits)
+    finally:
+        stop.set()
+        thread.join()
+        sock.close()

@@ -6,16 +6,15 @@ All tests run against the app served by gunicorn (``webapp.server.serve``) on a 
 from __future__ import annotations
 
 import json
-import socket
 import threading
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from types import SimpleNamespace
 
 import pyoxigraph as ox
 import pytest
+from browser import recording_listener
 
 EX = "http://example.org/"
 TIMEOUT = 2  # LEMAP_QUERY_TIMEOUT of the slow-query server
@@ -48,27 +47,8 @@ def unguarded_server(production_server_factory):
 @pytest.fixture
 def listener():
     """A TCP listener on a loopback port that records every connection it receives."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(16)
-    sock.settimeout(0.1)
-    hits, stop = [], threading.Event()
-
-    def accept() -> None:
-        while not stop.is_set():
-            try:
-                conn, addr = sock.accept()
-            except OSError:
-                continue
-            hits.append(addr)
-            conn.close()
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    yield SimpleNamespace(url=f"http://127.0.0.1:{sock.getsockname()[1]}/sparql", hits=hits)
-    stop.set()
-    thread.join()
-    sock.close()
+    with recording_listener() as listening:
+        yield listening
 
 
 def _send(url: str, query: str, *, accept: str = "application/sparql-results+json", **params) -> tuple[int, dict, bytes]:
