@@ -83,7 +83,7 @@ def _build(store: ox.Store, sources: list[st.Source], progress=None) -> st.Build
 
 
 def _is_store(path: Path) -> bool:
-    return (path / "CURRENT").is_file()  # RocksDB writes CURRENT when it creates a database
+    return DurableStore(path).exists()
 
 
 def open_for_reading(args: argparse.Namespace) -> ox.Store:

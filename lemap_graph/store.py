@@ -7,9 +7,9 @@ graph, the file and the SHA-256 of its bytes, so a rebuild reloads only what cha
 what is gone, and never touches graphs it did not load (partner uploads).
 
 Layout, chosen by measurement (see the README): the durable copy lives in RocksDB on disk
-(``LEMAP_STORE``, default ``./.lemap/store``); the server's query workers each answer from an
-in-memory copy, which is 1.3–7.5x faster on scans, GROUP BY and joins (:func:`memory_copy` makes
-one in-process).
+(``LEMAP_STORE``, default ``./.lemap/store``); the engine's pool answers from one in-memory copy
+shared by its forked workers (:mod:`lemap_graph.engine.pool`), 1.3–7.5x faster on scans, GROUP BY
+and joins (:func:`memory_copy` makes such a copy in-process).
 
 >>> store = open_store(None)
 >>> report = build_store(store, default_sources())

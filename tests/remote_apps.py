@@ -17,7 +17,6 @@ import pyoxigraph as ox
 
 from lemap_graph.engine import Limits
 from lemap_graph.engine.remote import RemoteEngine
-from lemap_graph.store import GRAPH_BASE
 
 #: The engine the web tests use: ``embedded`` (the default), ``oxigraph`` or ``virtuoso``.
 ENGINE = {"kind": "embedded"}
@@ -66,8 +65,3 @@ def release(engine: RemoteEngine) -> None:
     """After a test: when it wrote to the server, the next test reloads it."""
     if engine.version != getattr(engine, "loaded_version", None):
         _loaded.pop(_server().name, None)
-
-
-def lemap_graphs(engine: RemoteEngine) -> list[str]:
-    """The graphs lemap keeps on the server."""
-    return [g for g in engine.graphs() if g.startswith(GRAPH_BASE)]
