@@ -29,10 +29,10 @@ def sources(args: argparse.Namespace) -> list[st.Source]:
     return found
 
 
-def build_into(store: ox.Store, sources: list[st.Source], progress=None) -> st.BuildReport:
+def build_into(store: ox.Store, files: list[st.Source], progress=None) -> st.BuildReport:
     """Load the sources into ``store`` (see :func:`lemap_graph.store.build_store`); what cannot be read is a CLIError."""
     try:
-        return st.build_store(store, sources, progress=progress)
+        return st.build_store(store, files, progress=progress)
     except st.SourceError as e:
         raise CLIError(str(e)) from None
     except (OSError, UnicodeDecodeError) as e:
