@@ -10,4 +10,7 @@ The modules, in the order an upload meets them:
   names through :mod:`.names`;
 - :mod:`.tokens` keeps the partners' bearer tokens (hashed), and :mod:`.imports` names the graphs,
   writes their provenance and serialises concurrent imports to one graph.
+
+The ``lemap`` commands over them (``validate``, ``import``, ``graphs``, ``token``) live with the
+command line, in :mod:`lemap_graph.cli.partner`.
 """

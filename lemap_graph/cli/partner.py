@@ -1,7 +1,7 @@
 """The partner commands of ``lemap``: ``validate`` (with the graph as context), ``import``, ``graphs`` and ``token``.
 
-They live beside the rest of the partner package (the CLI module registers them) so that
-``lemap_graph/cli.py`` stays one screenful of shared helpers and the core commands.
+They use the partner package (:mod:`lemap_graph.partner`) for the checks and the writes; this module
+only reads the command line and reports.
 
 ``lemap import`` writes the on-disk store directly, in one transaction under the store's lock,
 and announces the change in the store's journal: a running ``lemap serve`` takes it within a
@@ -23,17 +23,14 @@ import pyoxigraph as ox
 from .. import queries
 from .. import store as st
 from ..validation import ValidationReport
-from .guard import UploadLimits, UploadRefused, check_upload, find_kind
+from ..partner.guard import UploadLimits, UploadRefused, check_upload, find_kind
 from ..engine.durable import DurableStore
-from .imports import GraphLocks, ImportFailed, NotConforming, StoreWriter, base_iri, graph_iri, import_upload, json_ld_contexts
-from .tokens import TokenStore, check_name, tokens_path
-from .worker import Upload, check_in_worker
-
-
-def _cli():
-    from .. import cli  # the CLI imports this module: import it back lazily
-
-    return cli
+from ..partner.imports import GraphLocks, ImportFailed, NotConforming, StoreWriter, base_iri, graph_iri, import_upload, json_ld_contexts
+from ..partner.tokens import TokenStore, check_name, tokens_path
+from ..partner.worker import Upload, check_in_worker
+from .options import add_store_options, command
+from .output import CLIError, note, render_table, render_validation, write
+from .stores import is_store, open_for_reading, store_path
 
 
 def _limits() -> UploadLimits:
@@ -47,7 +44,6 @@ def _limits() -> UploadLimits:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     """SHACL-validate files with the graph they refer to as context; results only for the files' own nodes."""
-    cli = _cli()
     if not args.paths:
         return _validate_curated(args)
     paths = _paths(args.paths)
@@ -58,9 +54,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
             body = path.read_bytes()
             kind = check_upload(body, args.media_type or kind.media_type, _limits())
         except UploadRefused as e:
-            raise cli.CLIError(UploadRefused(e.status, e.message, e.line, e.column, str(path)).located()) from None
+            raise CLIError(UploadRefused(e.status, e.message, e.line, e.column, str(path)).located()) from None
         except OSError as e:
-            raise cli.CLIError(f"cannot read {path}: {e}") from None
+            raise CLIError(f"cannot read {path}: {e}") from None
         uploads.append(Upload(str(path), body, kind))
         graphs.append(_source_graph(path))
     context = b"" if args.alone else _context(args)
@@ -69,14 +65,14 @@ def cmd_validate(args: argparse.Namespace) -> int:
                                   dataset=graph_iri(args.partner, args.dataset), exclude=tuple(g for g in graphs if g),
                                   contexts=json_ld_contexts(), limits=_limits())
     except UploadRefused as e:
-        raise cli.CLIError(e.located()) from None
+        raise CLIError(e.located()) from None
     report = checked.report
     if args.format == "json":
-        cli._write(json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n")
+        write(json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n")
     else:
-        cli._write(cli.render_validation(ValidationReport(report.conforms, report.results), len(paths)))
-        for note in (*report.unmatched, *report.notes):
-            cli._note(f"warning: {note.message}")
+        write(render_validation(ValidationReport(report.conforms, report.results), len(paths)))
+        for warning in (*report.unmatched, *report.notes):
+            note(f"warning: {warning.message}")
     return 0 if report.conforms else 1
 
 
@@ -84,18 +80,17 @@ def _validate_curated(args: argparse.Namespace) -> int:
     """The whole curated data, which is the graph itself: validated in one piece with the vocabulary."""
     from .. import validation
 
-    cli = _cli()
     paths = validation.curated_files()
     try:
         report = validation.validate_files(paths)
     except validation.RDFParseError as e:
-        raise cli.CLIError(str(e)) from None
+        raise CLIError(str(e)) from None
     except (OSError, UnicodeDecodeError) as e:
-        raise cli.CLIError(f"cannot read the data: {e}") from None
+        raise CLIError(f"cannot read the data: {e}") from None
     if args.format == "json":
-        cli._write(json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n")
+        write(json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n")
     else:
-        cli._write(cli.render_validation(report, len(paths)))
+        write(render_validation(report, len(paths)))
     return 0 if report.conforms else 1
 
 
@@ -108,9 +103,9 @@ def _paths(given: list[str]) -> list[Path]:
         elif p.is_file():
             paths.append(p)
         else:
-            raise _cli().CLIError(f"{name}: no such file")
+            raise CLIError(f"{name}: no such file")
     if not paths:
-        raise _cli().CLIError(f"no data files in {', '.join(given)}")
+        raise CLIError(f"no data files in {', '.join(given)}")
     return paths
 
 
@@ -125,7 +120,7 @@ def _source_graph(path: Path) -> str | None:
 
 def _context(args: argparse.Namespace) -> bytes:
     """The graph as N-Quads: the on-disk store when there is one, else the project's sources."""
-    store = _cli().open_for_reading(args)
+    store = open_for_reading(args)
     return store.dump(format=ox.RdfFormat.N_QUADS) or b""
 
 
@@ -134,31 +129,30 @@ def _context(args: argparse.Namespace) -> bytes:
 
 def cmd_import(args: argparse.Namespace) -> int:
     """Validate a file and write it into a partner's named graph: in the on-disk store, or through a running server."""
-    cli = _cli()
     try:
         graph = graph_iri(args.partner, args.dataset)
     except ValueError as e:
-        raise cli.CLIError(str(e)) from None
+        raise CLIError(str(e)) from None
     path = Path(args.file)
     try:
         body = path.read_bytes()
     except OSError as e:
-        raise cli.CLIError(f"cannot read {path}: {e}") from None
+        raise CLIError(f"cannot read {path}: {e}") from None
     media_type = args.media_type or (find_kind(path.suffix).media_type if find_kind(path.suffix) else None)
     if args.url:
         return _import_over_http(args, body, media_type, graph)
-    durable = _open_for_writing(cli._store_path(args))
+    durable = _open_for_writing(store_path(args))
     try:
-        cli._note(f"checking {path} against the shapes and the graph …")
-        result = import_upload(_Announcing(StoreWriter(durable), cli), GraphLocks(), body, media_type, args.partner,
+        note(f"checking {path} against the shapes and the graph …")
+        result = import_upload(_Announcing(StoreWriter(durable)), GraphLocks(), body, media_type, args.partner,
                                args.dataset, replace=not args.add, limits=_limits())
     except UploadRefused as e:
-        raise cli.CLIError(UploadRefused(e.status, e.message, e.line, e.column, str(path)).located()) from None
+        raise CLIError(UploadRefused(e.status, e.message, e.line, e.column, str(path)).located()) from None
     except ImportFailed as e:
-        raise cli.CLIError(e.message, 1) from None
+        raise CLIError(e.message, 1) from None
     except NotConforming as e:
-        cli._write(cli.render_validation(ValidationReport(False, e.report.results), 1))
-        raise cli.CLIError(f"{path} does not conform to lemap's shapes: nothing was imported", 1) from None
+        write(render_validation(ValidationReport(False, e.report.results), 1))
+        raise CLIError(f"{path} does not conform to lemap's shapes: nothing was imported", 1) from None
     print(f"imported {path} into {graph}: {result.provenance.triples} triples, sha256 {result.provenance.sha256}")
     return 0
 
@@ -166,30 +160,28 @@ def cmd_import(args: argparse.Namespace) -> int:
 class _Announcing:
     """A writer that says on standard error when the one transaction starts (nothing is written before it)."""
 
-    def __init__(self, writer: StoreWriter, cli):
-        self._writer, self._cli = writer, cli
+    def __init__(self, writer: StoreWriter):
+        self._writer = writer
 
     def __getattr__(self, name: str):
         return getattr(self._writer, name)
 
     def write_graph(self, graph: str, ntriples: bytes, **kwargs) -> int:
         lines = ntriples.count(b"\n")
-        self._cli._note(f"writing {lines} triples into {graph} (one transaction) …")
+        note(f"writing {lines} triples into {graph} (one transaction) …")
         sys.stderr.flush()
         return self._writer.write_graph(graph, ntriples, **kwargs)
 
 
 def _open_for_writing(path: Path) -> DurableStore:
-    cli = _cli()
-    if not cli._is_store(path):
-        raise cli.CLIError(f"no store at {path}: run `lemap build` first", 1)
+    if not is_store(path):
+        raise CLIError(f"no store at {path}: run `lemap build` first", 1)
     return DurableStore(path)
 
 
 def _import_over_http(args: argparse.Namespace, body: bytes, media_type: str | None, graph: str) -> int:
-    cli = _cli()
     if not args.token:
-        raise cli.CLIError("--url needs --token: the partner's token (`lemap token create PARTNER` makes one)")
+        raise CLIError("--url needs --token: the partner's token (`lemap token create PARTNER` makes one)")
     url = f"{args.url.rstrip('/')}/graphs/{args.partner}/{args.dataset}"
     request = urllib.request.Request(url, data=body, method="POST" if args.add else "PUT",
                                      headers={"Authorization": f"Bearer {args.token}", "Content-Type": media_type or ""})
@@ -200,12 +192,12 @@ def _import_over_http(args: argparse.Namespace, body: bytes, media_type: str | N
         answer = _json_or_text(e.read())
         if e.code == 422:
             report = answer.get("report") or {}
-            cli._write(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
-            raise cli.CLIError(f"{args.file} does not conform to lemap's shapes: nothing was imported", 1) from None
-        raise cli.CLIError(f"the server refused the import (HTTP {e.code}): {answer.get('message', answer)}",
+            write(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+            raise CLIError(f"{args.file} does not conform to lemap's shapes: nothing was imported", 1) from None
+        raise CLIError(f"the server refused the import (HTTP {e.code}): {answer.get('message', answer)}",
                            2 if e.code < 500 else 1) from None
     except (urllib.error.URLError, OSError) as e:
-        raise cli.CLIError(f"cannot reach {url}: {e}", 1) from None
+        raise CLIError(f"cannot reach {url}: {e}", 1) from None
     print(f"imported {args.file} into {graph} through {args.url}: {answer['triples']} triples, sha256 {answer['sha256']}")
     return 0
 
@@ -222,16 +214,15 @@ def _json_or_text(data: bytes) -> dict:
 
 def cmd_graphs(args: argparse.Namespace) -> int:
     """List every named graph with its provenance (the named query graph-provenance)."""
-    cli = _cli()
-    store = cli.open_for_reading(args)
+    store = open_for_reading(args)
     rows = st.run_query(store, queries.get_query("graph-provenance").text).records()
     if args.format == "json":
-        cli._write(json.dumps(rows, indent=2, ensure_ascii=False) + "\n")
+        write(json.dumps(rows, indent=2, ensure_ascii=False) + "\n")
         return 0
     table = [[r["graph"].removeprefix(st.GRAPH_BASE), r["origin"], r["triples"], r["file"] or r["partnerLabel"] or "",
               r["modified"] or r["created"] or "", (r["sha256"] or "")[:12]] for r in rows]
-    cli._write(f"Named graphs ({st.GRAPH_BASE}…)\n\n")
-    cli._write(cli.render_table(["graph", "origin", "triples", "source or partner", "changed", "sha256"], table))
+    write(f"Named graphs ({st.GRAPH_BASE}…)\n\n")
+    write(render_table(["graph", "origin", "triples", "source or partner", "changed", "sha256"], table))
     return 0
 
 
@@ -241,30 +232,29 @@ def cmd_graphs(args: argparse.Namespace) -> int:
 def _tokens(args: argparse.Namespace) -> TokenStore:
     import os
 
-    return TokenStore(tokens_path(args.tokens or os.environ.get("LEMAP_TOKENS"), _cli()._store_path(args)))
+    return TokenStore(tokens_path(args.tokens or os.environ.get("LEMAP_TOKENS"), store_path(args)))
 
 
 def cmd_token(args: argparse.Namespace) -> int:
     """Create, list or revoke the partners' import tokens."""
-    cli = _cli()
     tokens = _tokens(args)
     if args.action == "create":
         try:
             secret = tokens.create(check_name(args.partner or ""))
         except ValueError as e:
-            raise cli.CLIError(str(e)) from None
-        cli._note(f"keep this token for {args.partner} now: it is stored hashed in {tokens.path} and never shown again")
+            raise CLIError(str(e)) from None
+        note(f"keep this token for {args.partner} now: it is stored hashed in {tokens.path} and never shown again")
         print(f"token for {args.partner}: {secret}")
         return 0
     if args.action == "list":
         rows = [[str(t.id), t.partner, t.created, t.revoked or ""] for t in tokens.list()]
-        cli._write(cli.render_table(["id", "partner", "created", "revoked"], rows))
+        write(render_table(["id", "partner", "created", "revoked"], rows))
         return 0
     if not args.partner:
-        raise cli.CLIError("name the partner (or a token's id from `lemap token list`) to revoke")
+        raise CLIError("name the partner (or a token's id from `lemap token list`) to revoke")
     revoked = tokens.revoke(args.partner)
     if not revoked:
-        raise cli.CLIError(f"no live token of {args.partner!r} to revoke", 1)
+        raise CLIError(f"no live token of {args.partner!r} to revoke", 1)
     print(f"revoked {revoked} token{'s' if revoked != 1 else ''} of {args.partner}")
     return 0
 
@@ -272,7 +262,7 @@ def cmd_token(args: argparse.Namespace) -> int:
 # --- the parsers ----------------------------------------------------------------------------------
 
 
-def add_validate_command(sub, command, store_options) -> None:
+def add_validate_command(sub) -> None:
     """Register ``lemap validate``."""
     p = command(sub, "validate", cmd_validate, "SHACL-validate data against the project's shapes, with the graph as context",
                 "  lemap validate                          # data/triples/*.ttl\n"
@@ -287,10 +277,10 @@ def add_validate_command(sub, command, store_options) -> None:
     p.add_argument("--alone", action="store_true", help="check the files by themselves (with the vocabulary), without the graph as context")
     p.add_argument("--partner", default="preview", help="check as this partner's dataset (relative IRIs resolve under it)")
     p.add_argument("--dataset", default="upload", help="check as this dataset of the partner")
-    store_options(p)
+    add_store_options(p)
 
 
-def add_partner_commands(sub, command, store_options) -> None:
+def add_partner_commands(sub) -> None:
     """Register ``lemap import``, ``lemap graphs`` and ``lemap token``."""
     p = command(sub, "import", cmd_import, "validate a partner's file and import it into the partner's named graph",
                 "  lemap import trainings.ttl --partner npu --dataset trainings\n"
@@ -305,12 +295,12 @@ def add_partner_commands(sub, command, store_options) -> None:
     p.add_argument("--media-type", metavar="TYPE", help="the file's media type (default: from its extension)")
     p.add_argument("--url", help="import through the server at this URL instead of writing the store")
     p.add_argument("--token", help="the partner's token, for --url")
-    store_options(p, root=False)
+    add_store_options(p, root=False)
 
     p = command(sub, "graphs", cmd_graphs, "list every named graph with its provenance",
                 "  lemap graphs\n  lemap graphs --format json")
     p.add_argument("--format", choices=("table", "json"), default="table", help="output format (default: table)")
-    store_options(p)
+    add_store_options(p)
 
     p = command(sub, "token", cmd_token, "create, list or revoke the partners' import tokens",
                 "  lemap token create npu        # prints the token once, as the last word\n"
@@ -318,4 +308,4 @@ def add_partner_commands(sub, command, store_options) -> None:
     p.add_argument("action", choices=("create", "list", "revoke"))
     p.add_argument("partner", nargs="?", help="the partner (for revoke: or a token's id)")
     p.add_argument("--tokens", metavar="FILE", help="the token file (default: $LEMAP_TOKENS, or tokens.sqlite beside the store)")
-    store_options(p, root=False)
+    add_store_options(p, root=False)
