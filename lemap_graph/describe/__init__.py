@@ -7,7 +7,7 @@ its limits (:func:`engine_runner`). The entity's IRI is always bound as ``?_iri`
 into the query text.
 
 Modules: :mod:`.terms` (runners, labels of terms), :mod:`.entity` (one entity's description and
-triples), :mod:`.listings` (indexes, schemes, graphs), :mod:`.pages` (paths, links, schema.org) and
+triples), :mod:`.sources` (which statements came from partner datasets), :mod:`.listings` (indexes, schemes, graphs), :mod:`.pages` (paths, links, schema.org) and
 :mod:`.vocabulary` (the ontology and shapes documents).
 
 >>> from lemap_graph.store import load_project
@@ -23,6 +23,7 @@ from .terms import (LABEL_LENGTH, PROPERTY_LABELS, PROPERTY_ORDER, RDF_TYPE, SKO
                     engine_runner, humanise, shorten, store_runner)
 from .entity import (Concept, Description, Evidence, IncomingLinks, PropertyValues, concept_tree, describe,
                      entity_triples)
+from .sources import PartnerDataset, StatementSources, statement_sources
 from .listings import (Member, Scheme, concept_schemes, entity_kinds, graph_rows, group_triples, kind_members,
                        kinds_triples, listing_triples)
 from .pages import (LOCAL_ROOTS, SAFE_SCHEMES, SCHEMA_TYPES, local_path, safe_link, schema_org, schema_type,
@@ -33,6 +34,7 @@ __all__ = [
     "LABEL_LENGTH", "PROPERTY_LABELS", "PROPERTY_ORDER", "RDF_TYPE", "SKOS_CONCEPT_SCHEME", "Node", "Runner",
     "engine_runner", "humanise", "shorten", "store_runner",
     "Concept", "Description", "Evidence", "IncomingLinks", "PropertyValues", "concept_tree", "describe", "entity_triples",
+    "PartnerDataset", "StatementSources", "statement_sources",
     "Member", "Scheme", "concept_schemes", "entity_kinds", "graph_rows", "group_triples", "kind_members",
     "kinds_triples", "listing_triples",
     "LOCAL_ROOTS", "SAFE_SCHEMES", "SCHEMA_TYPES", "local_path", "safe_link", "schema_org", "schema_type", "script_json",

@@ -9,6 +9,7 @@ import pyoxigraph as ox
 
 from ..queries import compact
 from ..store import QueryResult
+from .sources import PartnerDataset, StatementSources, mark_node, statement_sources
 from .terms import (_DCT, _LAST, _LM, _PROV, _SCHEMA, _SKOS, PROPERTY_ORDER, RDF_TYPE, Node, Runner, _node, _pick_label,
                     _rows, _run, _text, humanise, shorten, store_runner)  # noqa: F401  (store_runner: doctests)
 
@@ -84,6 +85,20 @@ class Description:
     incoming: tuple[IncomingLinks, ...] = ()
     evidence: tuple[Evidence, ...] = ()
     concepts: tuple[Concept, ...] = field(default=())
+    #: The partner datasets some of the entity's statements came from, with how many each (most first).
+    partner_datasets: tuple[PartnerDataset, ...] = ()
+
+    @property
+    def partner_only(self) -> bool:
+        """Whether every statement the entity is the subject of came from partner datasets (none from the report)."""
+        values = [v for pv in self.properties for v in pv.values]
+        return bool(values) and all(v.partners and not v.reported for v in values)
+
+    @property
+    def partner_statements(self) -> int:
+        """How many of the statements shown came from a partner dataset."""
+        shown = [v for pv in self.properties for v in pv.values] + [s for g in self.incoming for s in g.subjects]
+        return sum(1 for v in shown if v.partners)
 
     def values(self, prop: str) -> tuple[Node, ...]:
         """The values of one property (full IRI), or ``()``."""
@@ -141,7 +156,19 @@ def describe(run: Runner, iri: str, *, max_incoming: int = 200) -> Description |
     concepts = ()
     if description.has_type(_SKOS + "ConceptScheme"):
         concepts = concept_tree(_run(run, "entity-scheme-concepts", _iri=node))
-    return replace(description, evidence=evidence, concepts=concepts)
+    return _with_sources(replace(description, evidence=evidence, concepts=concepts), statement_sources(run, iri))
+
+
+def _with_sources(d: Description, sources: StatementSources) -> Description:
+    """``d`` with each value and linking entity marked with the partner datasets its statement came from."""
+    if not sources.partners:
+        return d
+    out = lambda p, v: mark_node(v, ("outgoing", p, v.value), sources)  # noqa: E731
+    properties = tuple(replace(pv, values=tuple(out(pv.property, v) for v in pv.values)) for pv in d.properties)
+    incoming = tuple(replace(g, subjects=tuple(mark_node(s, ("incoming", g.property, s.value), sources) for s in g.subjects))
+                     for g in d.incoming)
+    types = tuple(out(RDF_TYPE, t) for t in d.types)
+    return replace(d, properties=properties, incoming=incoming, types=types, partner_datasets=sources.datasets())
 
 
 _EMPTY = PropertyValues("", "", None, ())

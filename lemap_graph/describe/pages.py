@@ -122,6 +122,9 @@ def schema_org(description: Description, url: str, *, dataset: Mapping[str, str]
         data["citation"] = [e.text for e in description.evidence if e.excerpt != description.iri][:5] or None
         if data["citation"] is None:
             del data["citation"]
+    if description.partner_datasets:  # statements a partner contributed: say whose dataset they came from
+        data["isBasedOn"] = [{"@type": "Dataset", "@id": p.graph, "name": p.title,
+                              "creator": {"@type": "Organization", "name": p.partner}} for p in description.partner_datasets]
     if dataset:
         data["isPartOf"] = {"@type": "Dataset", "name": dataset["name"], "url": dataset["url"]}
         data["license"] = "https://creativecommons.org/licenses/by/4.0/"

@@ -84,6 +84,10 @@ class Node:
     term: ox.NamedNode | ox.BlankNode | ox.Literal
     label: str
     type: str | None = None
+    #: The partner datasets (:class:`~.sources.PartnerDataset`) the statement showing this term came from.
+    partners: tuple = ()
+    #: Whether the report's graphs hold that statement too (always, when no partner holds it).
+    reported: bool = True
 
     @property
     def is_iri(self) -> bool:
