@@ -30,20 +30,20 @@ XLSX), :mod:`.timeline` and :mod:`.lineage`.
 
 from .steps import (ACTIVITIES_QUERY, BASE_IRI, BY_COUNTRY_QUERY, LINEAGE_QUERY, MANUAL_LINEAGE_QUERY, STAGES, STANDINGS,
                     STATUSES, STEPS_QUERY, TIMELINE_QUERY, TIMELINE_YEARS, CountrySummary, Step, count_by_stage,
-                    entity_path, language_name, section_label, section_links, slug, step_from_record, step_json,
-                    steps_from_records, summarise)
+                    dataset_name, entity_path, language_name, section_label, section_links, slug, source_of,
+                    step_from_record, step_json, steps_from_records, summarise)
 from .filters import FilterError, Filters, filter_options, sort_steps
 from .exports import COLUMNS, export_row, spreadsheet_safe, write_csv, write_json, write_xlsx
 from .timeline import Event, event_json, events_from_records
-from .lineage import CountryActivity, LineageNode, build_lineage, other_activities
+from .lineage import CountryActivity, LineageNode, build_lineage, in_scope, other_activities
 
 __all__ = [
     "ACTIVITIES_QUERY", "BASE_IRI", "BY_COUNTRY_QUERY", "LINEAGE_QUERY", "MANUAL_LINEAGE_QUERY", "STAGES", "STANDINGS",
     "STATUSES", "STEPS_QUERY", "TIMELINE_QUERY", "TIMELINE_YEARS", "CountrySummary", "Step", "count_by_stage",
-    "entity_path", "language_name", "section_label", "section_links", "slug", "step_from_record", "step_json",
+    "dataset_name", "entity_path", "language_name", "section_label", "section_links", "slug", "source_of", "step_from_record", "step_json",
     "steps_from_records", "summarise",
     "FilterError", "Filters", "filter_options", "sort_steps",
     "COLUMNS", "export_row", "spreadsheet_safe", "write_csv", "write_json", "write_xlsx",
     "Event", "event_json", "events_from_records",
-    "CountryActivity", "LineageNode", "build_lineage", "other_activities",
+    "CountryActivity", "LineageNode", "build_lineage", "in_scope", "other_activities",
 ]

@@ -9,7 +9,7 @@ import re
 from typing import Any, Iterable, Sequence
 
 from .filters import Filters
-from .steps import STEPS_QUERY, Step, section_label, step_from_record, summarise  # noqa: F401  (step_from_record: doctests)
+from .steps import STEPS_QUERY, Step, dataset_name, section_label, step_from_record, summarise  # noqa: F401  (step_from_record: doctests)
 
 # ------------------------------------------------------------------------------------ exports
 
@@ -32,6 +32,9 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("adoption_iri", "adoption_iri"),
     ("country_iri", "country_iri"),
     ("section_iri", "section_iri"),
+    ("source", "source"),
+    ("partner_datasets", "partner_datasets"),
+    ("partner_graph_iri", "partner_graph_iri"),
 )
 
 
@@ -61,6 +64,9 @@ def export_row(step: Step) -> dict[str, Any]:
         "adoption_iri": step.adoption,
         "country_iri": step.country,
         "section_iri": " ".join(step.sections),
+        "source": step.source,
+        "partner_datasets": "; ".join(dataset_name(g) for g in step.partner_graphs),
+        "partner_graph_iri": " ".join(step.partner_graphs),
     }
 
 
@@ -112,6 +118,7 @@ def write_json(steps: Sequence[Step], *, filters: Filters | None = None, query: 
         "query_url": query_url,
         "filters": (filters or Filters()).to_args(),
         "count": len(steps),
+        "from_partners": sum(1 for s in steps if s.partner_graphs),
         "columns": [header for _, header in COLUMNS],
         "rows": [{header: export_row(s)[key] for key, header in COLUMNS} for s in steps],
         "countries": [c.to_json() for c in summarise(steps)],

@@ -28,9 +28,11 @@ class Filters:
     country: str = ""
     sort: str = ""
     order: str = "asc"
+    #: Whose facts count: ``all`` (the report's and partners' datasets) or ``report`` (the report's alone).
+    sources: str = "all"
 
     #: URL argument names a :class:`Filters` reads.
-    NAMES = ("region", "stage", "status", "year", "country", "sort", "order")
+    NAMES = ("region", "stage", "status", "year", "country", "sort", "order", "sources")
 
     @classmethod
     def from_args(cls, args: Mapping[str, str]) -> "Filters":
@@ -40,11 +42,11 @@ class Filters:
         :raises FilterError: for an unknown argument or a value the filter cannot take.
 
         >>> Filters.from_args({"stage": "Curriculum", "status": "in progress"})
-        Filters(region='', stage='curriculum', status='in-progress', year='', country='', sort='', order='asc')
+        Filters(region='', stage='curriculum', status='in-progress', year='', country='', sort='', order='asc', sources='all')
         >>> Filters.from_args({"stag": "x"})
         Traceback (most recent call last):
         ...
-        lemap_graph.adoption.filters.FilterError: unknown argument 'stag' (filters: region, stage, status, year, country, sort, order)
+        lemap_graph.adoption.filters.FilterError: unknown argument 'stag' (filters: region, stage, status, year, country, sort, order, sources)
         """
         values = {}
         for name, raw in args.items():
@@ -57,9 +59,18 @@ class Filters:
                 values[name] = _check(name, value)
         return cls(**values)
 
+    def scope(self, steps: Iterable[Step]) -> list[Step]:
+        """The steps whose source counts (all, or the report's alone): what the map, counts and timeline show.
+
+        >>> steps = steps_from_records([{"adoption": "a", "in_report": "1"}, {"adoption": "b", "in_report": "0", "partner_graphs": "g"}])
+        >>> [s.adoption for s in Filters(sources="report").scope(steps)], len(Filters().scope(steps))
+        (['a'], 2)
+        """
+        return [s for s in steps if self.sources != "report" or s.in_report]
+
     def apply(self, steps: Iterable[Step]) -> list[Step]:
         """The steps that pass every filter, in the chosen order."""
-        kept = [s for s in steps if self.accepts(s)]
+        kept = [s for s in self.scope(steps) if self.accepts(s)]
         return sort_steps(kept, self.sort or "country", descending=self.order == "desc")
 
     def accepts(self, step: Step) -> bool:
@@ -74,9 +85,11 @@ class Filters:
 
     def to_args(self) -> dict[str, str]:
         """The non-default arguments, to carry the filters into download and page links."""
-        out = {k: v for k, v in asdict(self).items() if v and k != "order"}
+        out = {k: v for k, v in asdict(self).items() if v and k not in ("order", "sources")}
         if self.order != "asc":
             out["order"] = self.order
+        if self.sources != "all":
+            out["sources"] = self.sources
         return out
 
     @property
@@ -91,6 +104,7 @@ def _check(name: str, value: str) -> str:
         "status": STATUSES,
         "sort": _SORT_KEYS,
         "order": ("asc", "desc"),
+        "sources": ("all", "report"),
     }.get(name)
     if allowed is not None and value not in allowed:
         raise FilterError(f"{name} {value!r} is not one of: {', '.join(allowed)}")

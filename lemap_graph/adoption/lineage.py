@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
-from .steps import STAGES, _int, _split, language_name, slug
+from .steps import STAGES, _int, _split, dataset_name, language_name, slug, source_of
 
 # ------------------------------------------------------------------------------------ lineage
 
@@ -26,7 +26,19 @@ class LineageNode:
     languages: tuple[str, ...] = ()
     evidence: tuple[str, ...] = ()
     sections: tuple[str, ...] = ()
+    partner_graphs: tuple[str, ...] = ()
+    in_report: bool = True
     children: list["LineageNode"] = field(default_factory=list)
+
+    @property
+    def source(self) -> str:
+        """``report``, ``partner`` or ``report+partner`` (see :func:`~.steps.source_of`)."""
+        return source_of(self.partner_graphs, self.in_report)
+
+    @property
+    def partner_datasets(self) -> tuple[str, ...]:
+        """The partner datasets' short names (``npu/trainings``)."""
+        return tuple(dataset_name(g) for g in self.partner_graphs)
 
     @property
     def language_names(self) -> tuple[str, ...]:
@@ -112,8 +124,21 @@ def _lineage_node(r: Mapping[str, str], country_label: str) -> LineageNode:
         iri=r.get("child", ""), type=ctype, label=label or slug(r.get("child")), relation=r.get("relation", ""),
         kind=kind, notation=_int(r.get("notation")), year=r.get("year", "")[:4], status=slug(r.get("status")),
         status_label=r.get("status_label") or slug(r.get("status")), languages=_split(r.get("languages"), ","),
-        evidence=_split(r.get("evidence"), " | "), sections=_split(r.get("sections"), " "),
+        evidence=_split(r.get("evidence"), " | "), sections=_split(r.get("sections"), " "), **_sources(r),
     )
+
+
+def _sources(r: Mapping[str, str]) -> dict:
+    return {"partner_graphs": _split(r.get("partner_graphs"), " "), "in_report": r.get("in_report", "1") not in ("0", "false")}
+
+
+def in_scope(record: Mapping[str, str | None], sources: str) -> bool:
+    """Whether a lineage or activity row counts when ``sources`` is ``all`` or ``report`` (the report's facts alone).
+
+    >>> in_scope({"in_report": "0"}, "report"), in_scope({"in_report": "0"}, "all"), in_scope({}, "report")
+    (False, True, True)
+    """
+    return sources != "report" or (record.get("in_report") or "1") not in ("0", "false")
 
 
 @dataclass(frozen=True)
@@ -131,6 +156,18 @@ class CountryActivity:
     documents: str
     evidence: tuple[str, ...]
     sections: tuple[str, ...]
+    partner_graphs: tuple[str, ...] = ()
+    in_report: bool = True
+
+    @property
+    def source(self) -> str:
+        """``report``, ``partner`` or ``report+partner`` (see :func:`~.steps.source_of`)."""
+        return source_of(self.partner_graphs, self.in_report)
+
+    @property
+    def partner_datasets(self) -> tuple[str, ...]:
+        """The partner datasets' short names (``npu/trainings``)."""
+        return tuple(dataset_name(g) for g in self.partner_graphs)
 
     @property
     def years(self) -> str:
@@ -158,6 +195,6 @@ def other_activities(records: Iterable[Mapping[str, str | None]], lineage: Linea
             start=r.get("start_year", ""), end=r.get("end_year", ""), status=slug(r.get("status")),
             status_label=r.get("status_label") or slug(r.get("status")), organisers=r.get("organisers", ""),
             documents=r.get("documents", ""), evidence=_split(r.get("evidence"), " | "),
-            sections=_split(r.get("sections"), " "),
+            sections=_split(r.get("sections"), " "), **_sources(r),
         ))
     return sorted(out, key=lambda a: (a.start == "", a.start, a.label.casefold()))

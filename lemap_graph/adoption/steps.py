@@ -102,6 +102,26 @@ def language_name(tag: str) -> str:
     return re.sub(r" \((macrolanguage|individual language)\)$", "", found.name) if found is not None else tag
 
 
+def source_of(partner_graphs: Iterable[str], in_report: bool) -> str:
+    """Where a fact comes from: ``report``, ``partner`` or ``report+partner``.
+
+    >>> source_of([], True), source_of(["g"], False), source_of(["g"], True)
+    ('report', 'partner', 'report+partner')
+    """
+    if not list(partner_graphs):
+        return "report"
+    return "report+partner" if in_report else "partner"
+
+
+def dataset_name(graph: str) -> str:
+    """A partner dataset's short name from its graph IRI (``…/graph/partner/npu/trainings`` → ``npu/trainings``).
+
+    >>> dataset_name("https://w3id.org/lemap/graph/partner/npu/trainings"), dataset_name("https://example.org/g")
+    ('npu/trainings', 'https://example.org/g')
+    """
+    return graph.split("/graph/partner/", 1)[1] if "/graph/partner/" in graph else graph
+
+
 def _split(text: str | None, sep: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in (text or "").split(sep) if part.strip())
 
@@ -141,6 +161,14 @@ class Step:
     evidence: tuple[str, ...] = ()
     sections: tuple[str, ...] = ()
     section_labels: tuple[str, ...] = ()
+    #: The partner datasets (graph IRIs) holding statements about the step, and whether the report's graphs do too.
+    partner_graphs: tuple[str, ...] = ()
+    in_report: bool = True
+
+    @property
+    def source(self) -> str:
+        """``report``, ``partner`` (only a partner's dataset records the step) or ``report+partner``."""
+        return source_of(self.partner_graphs, self.in_report)
 
     @property
     def done(self) -> bool:
@@ -194,6 +222,8 @@ def step_from_record(record: Mapping[str, str | None]) -> Step:
         evidence=_split(r.get("evidence"), " | "),
         sections=_split(r.get("sections"), " "),
         section_labels=_split(r.get("section_labels"), ";"),
+        partner_graphs=_split(r.get("partner_graphs"), " "),
+        in_report=r.get("in_report", "1") not in ("0", "false"),
     )
 
 
@@ -315,4 +345,6 @@ def step_json(step: Step) -> dict[str, Any]:
     out["language_names"] = list(step.language_names)
     out["region"] = step.region
     out["done"] = step.done
+    out["source"] = step.source
+    out["partner_datasets"] = [dataset_name(g) for g in step.partner_graphs]
     return out

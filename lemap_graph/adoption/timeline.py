@@ -6,7 +6,7 @@ import re
 from dataclasses import asdict, dataclass
 from typing import Any, Iterable, Mapping
 
-from .steps import TIMELINE_YEARS, _int, _split, slug
+from .steps import TIMELINE_YEARS, _int, _split, dataset_name, slug, source_of
 
 # ------------------------------------------------------------------------------------ timeline
 
@@ -30,6 +30,13 @@ class Event:
     documents: tuple[str, ...] = ()
     evidence: tuple[str, ...] = ()
     sections: tuple[str, ...] = ()
+    partner_graphs: tuple[str, ...] = ()
+    in_report: bool = True
+
+    @property
+    def source(self) -> str:
+        """``report``, ``partner`` or ``report+partner`` (see :func:`~.steps.source_of`)."""
+        return source_of(self.partner_graphs, self.in_report)
 
     @property
     def placed(self) -> bool:
@@ -60,7 +67,8 @@ def events_from_records(records: Iterable[Mapping[str, str | None]]) -> list[Eve
             stage=stage, stage_label=r.get("stage_label") or stage, notation=_int(r.get("notation")),
             status=slug(r.get("status")), status_label=r.get("status_label") or slug(r.get("status")),
             documents=_split(r.get("document_labels"), ";"), evidence=_split(r.get("evidence"), " | "),
-            sections=_split(r.get("sections"), " "),
+            sections=_split(r.get("sections"), " "), partner_graphs=_split(r.get("partner_graphs"), " "),
+            in_report=r.get("in_report", "1") not in ("0", "false"),
         ))
     return sorted(out, key=lambda e: (e.start is None, e.start or 0, e.label.casefold()))
 
@@ -80,4 +88,6 @@ def event_json(event: Event) -> dict[str, Any]:
     """One event for the page's timeline script."""
     out = asdict(event)
     out["placed"] = event.placed
+    out["source"] = event.source
+    out["partner_datasets"] = [dataset_name(g) for g in event.partner_graphs]
     return out
