@@ -127,7 +127,7 @@ def query_links() -> list[dict[str, str]]:
     from .workbench import workbench_link
 
     out = []
-    for key in ("participation", "organisations"):
+    for key in ("participation", "organisations", "sources"):
         query = get_query(nw.QUERIES[key])
         out.append({"name": query.name, "summary": query.summary, "page": url_for("workbench.query_page", name=query.name),
                     "workbench": workbench_link(query.text)})
