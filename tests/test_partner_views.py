@@ -187,6 +187,9 @@ def test_adoption_page_counts_marks_and_switches(client) -> None:
     assert re.search(r'id="sources-report"[^>]*aria-current="true"', report)
     assert "1 step only partners recorded is left out" in report and 'data-source="partner"' not in report
     assert '<input type="hidden" name="sources" value="report">' in report  # the table's refreshes keep it
+    filtered = client.get("/adoption?sources=report&stage=adapted").data.decode()
+    assert 'id="filters-reset" href="/adoption?sources=report"' in filtered  # Clear drops the filters, keeps the switch
+    assert '<a href="/adoption?stage=adapted" id="sources-all"' in filtered  # the switch keeps the other filters
 
 
 def test_a_country_page_marks_partner_facts_and_filters_them(client) -> None:
