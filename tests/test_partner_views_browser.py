@@ -76,12 +76,16 @@ def test_the_adoption_tracer_marks_partner_steps_and_the_switch_hides_them(page,
     row = page.locator("#adoption-table tbody tr[data-iso3='UKR']")
     assert row.count() == 1 and "npu/steps" in row.locator(".partner-mark").inner_text()
     assert "from partners' datasets" in page.locator("#partner-count").inner_text()
+    assert page.locator("#adoption-map path.country--partner[data-iso3='UKR']").count() == 1  # the map's amber outline
+    assert "partner's dataset" in page.locator("#legend-partner").inner_text()
     save_screenshot(page, "partner-views-adoption-all", full_page=True)
 
     page.locator("#sources-report").click()
     page.wait_for_url("**/adoption?sources=report")
     assert page.locator("#sources-report").get_attribute("aria-current") == "true"
     assert page.locator("#adoption-table tbody tr[data-iso3='UKR']").count() == 0
+    page.wait_for_selector("#adoption-map[data-state='ready']")
+    assert page.locator("#adoption-map .country--partner").count() == 0 and page.locator("#legend-partner").count() == 0
     assert "left out" in page.locator("#sources-note").inner_text()
     assert "sources=report" in page.locator("#download-csv").get_attribute("href")
     save_screenshot(page, "partner-views-adoption-report", full_page=True)

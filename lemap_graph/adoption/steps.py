@@ -293,6 +293,8 @@ class CountrySummary:
             "stage_label": shown.stage_label,
             "notation": shown.notation,
             "furthest_done_stage": self.furthest.stage if self.furthest else None,
+            "source": shown.source,
+            "partner_datasets": [dataset_name(g) for g in shown.partner_graphs],
             "steps": [step_json(s) for s in self.steps],
         }
 

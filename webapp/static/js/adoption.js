@@ -168,6 +168,7 @@
       if (!c) return;
       shape.attr("fill", fillFor(c)).attr("data-iso3", c.alpha3);
       if (c.standing === "not-done") shape.attr("stroke", STAGE_COLOURS[c.stage]);
+      if (c.source && c.source !== "report") shape.classed("country--partner", true);  // the stage shown is a partner's
       interactive(shape, c);
       var area = path.area(f);
       if (area < TINY_AREA || !have[f.id]) {
