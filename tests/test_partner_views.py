@@ -274,3 +274,18 @@ def test_partner_names_resolve_as_reconcile_answers(curated_store, curated_clien
     theirs = curated_client.post("/reconcile", data={"queries": queries}).json["q0"]["result"]
     assert [(c.iri, c.match) for c in mine] == [(ID + r["id"], r["match"]) for r in theirs]
     assert [round(c.score) for c in mine] == [round(r["score"]) for r in theirs]
+
+
+def test_partner_marks_come_first_when_the_row_cap_cuts(app) -> None:
+    """An entity with more statement-graph rows than the row cap: the partners' rows are the ones kept."""
+    from lemap_graph.describe import engine_runner, statement_sources
+    from lemap_graph.engine import Limits, LocalEngine
+
+    store = ox.Store()
+    store.load(app.extensions["lemap"].engine.dump(), format=ox.RdfFormat.N_QUADS)
+    engine = LocalEngine(store, Limits(workers=1, max_rows=3))
+    try:
+        found = statement_sources(engine_runner(engine), ID + "place/kyiv")
+    finally:
+        engine.close()
+    assert len(found.partners) == 3 and {g.graph for ds in found.partners.values() for g in ds} == {STEPS, TRAININGS}
