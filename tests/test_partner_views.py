@@ -289,3 +289,20 @@ def test_partner_marks_come_first_when_the_row_cap_cuts(app) -> None:
     finally:
         engine.close()
     assert len(found.partners) == 3 and {g.graph for ds in found.partners.values() for g in ds} == {STEPS, TRAININGS}
+
+
+@pytest.mark.parametrize("suffix, accept, fmt", [(".trig", None, "trig"), ("", "application/n-quads", "nquads")])
+def test_an_entitys_trig_and_nquads_say_which_graph_holds_each_statement(client, suffix: str, accept, fmt: str) -> None:
+    answer = client.get("/id/place/kyiv" + suffix, headers={"Accept": accept} if accept else {})
+    assert answer.status_code == 200 and answer.mimetype == ("application/trig" if fmt == "trig" else "application/n-quads")
+    data = rdflib.Dataset()
+    data.parse(data=answer.data.decode(), format=fmt)
+    kyiv, hidden = rdflib.URIRef(ID + "place/kyiv"), rdflib.URIRef("http://www.w3.org/2004/02/skos/core#hiddenLabel")
+    graphs = {str(g) for _, _, _, g in data.quads((kyiv, hidden, rdflib.Literal("Kyiv city", lang="en"), None))}
+    assert graphs == {STEPS}
+    named = {str(g) for _, _, _, g in data.quads((kyiv, None, None, None))}
+    assert STEPS in named and "https://w3id.org/lemap/graph/data/triples/ukraine.ttl" not in named
+    assert any(g.startswith("https://w3id.org/lemap/graph/data/triples/") for g in named)  # the report's graph too
+    assert 'rel="alternate"; type="application/trig"' in answer.headers["Link"]
+    html = client.get("/id/place/kyiv", headers={"Accept": "text/html"}).data.decode()
+    assert 'href="/id/place/kyiv.trig" type="application/trig">TriG</a>' in html

@@ -22,7 +22,7 @@ True
 from .terms import (LABEL_LENGTH, PROPERTY_LABELS, PROPERTY_ORDER, RDF_TYPE, SKOS_CONCEPT_SCHEME, Node, Runner,
                     engine_runner, humanise, shorten, store_runner)
 from .entity import (Concept, Description, Evidence, IncomingLinks, PropertyValues, concept_tree, describe,
-                     entity_triples)
+                     entity_quads, entity_triples)
 from .sources import PartnerDataset, StatementSources, statement_sources
 from .listings import (Member, Scheme, concept_schemes, entity_kinds, graph_rows, group_triples, kind_members,
                        kinds_triples, listing_triples)
@@ -33,7 +33,7 @@ from .vocabulary import ShapeDoc, ShapeValue, ontology_html, shapes_document, st
 __all__ = [
     "LABEL_LENGTH", "PROPERTY_LABELS", "PROPERTY_ORDER", "RDF_TYPE", "SKOS_CONCEPT_SCHEME", "Node", "Runner",
     "engine_runner", "humanise", "shorten", "store_runner",
-    "Concept", "Description", "Evidence", "IncomingLinks", "PropertyValues", "concept_tree", "describe", "entity_triples",
+    "Concept", "Description", "Evidence", "IncomingLinks", "PropertyValues", "concept_tree", "describe", "entity_quads", "entity_triples",
     "PartnerDataset", "StatementSources", "statement_sources",
     "Member", "Scheme", "concept_schemes", "entity_kinds", "graph_rows", "group_triples", "kind_members",
     "kinds_triples", "listing_triples",

@@ -300,3 +300,19 @@ def entity_triples(run: Runner, iri: str) -> list[ox.Triple]:
     for r in _rows(result):
         seen.setdefault(ox.Triple(r["s"], r["p"], r["o"]), None)
     return list(seen)
+
+
+def entity_quads(run: Runner, iri: str) -> list[ox.Quad]:
+    """The statements about ``iri`` in the named graphs holding them (TriG, N-Quads: whose dataset each came from).
+
+    :param run: the runner queries go through.
+    :param iri: the entity's full IRI.
+    :return: distinct quads, empty when the graph does not know ``iri``.
+
+    >>> from lemap_graph.store import load_project
+    >>> qs = entity_quads(store_runner(load_project(None)), "https://w3id.org/lemap/id/country/AFG")
+    >>> sorted({q.graph_name.value.rsplit("/", 1)[1] for q in qs})[:2]
+    ['countries', 'global']
+    """
+    result = _run(run, "entity-quads", _iri=ox.NamedNode(iri))
+    return list(dict.fromkeys(ox.Quad(r["s"], r["p"], r["o"], r["g"]) for r in _rows(result)))

@@ -13,13 +13,16 @@ from .site import _dataset_schema, _href, _html, _run, _site, _state, base_iri, 
 
 #: Most subjects an entity page lists per incoming property (the count stays exact).
 MAX_INCOMING = 200
+#: Formats that keep the named graph of each statement: an entity's TriG and N-Quads say whose dataset each came from.
+GRAPH_FORMATS: tuple[str, ...] = ("trig", "nq")
+ENTITY_SUFFIXES: tuple[str, ...] = (*SUFFIXES, *GRAPH_FORMATS)
 
 # ---------------------------------------------------------------------------------- entities
 
 
-def _split_suffix(rest: str) -> tuple[str, str | None]:
+def _split_suffix(rest: str, offers: tuple[str, ...] = SUFFIXES) -> tuple[str, str | None]:
     head, dot, ext = rest.rpartition(".")
-    if dot and ext in SUFFIXES and "/" not in ext and head:
+    if dot and ext in offers and "/" not in ext and head:
         return head, ext
     return rest, None
 
@@ -45,18 +48,19 @@ def entity(rest: str):
     kind, _, tail = rest.rpartition("/")
     if kind and "/" not in kind and tail.startswith("index.") and tail[len("index."):] in SUFFIXES:
         return _kind_index(kind, tail[len("index."):])
-    path, suffix = _split_suffix(rest)
+    path, suffix = _split_suffix(rest, ENTITY_SUFFIXES)
     if suffix and not _known(base_iri() + "id/" + path) and _known(base_iri() + "id/" + rest):
         path, suffix = rest, None  # a slug that really ends in ".ttl" (none does today)
-    name, negotiated = _requested(suffix)
+    name, negotiated = _requested(suffix, ENTITY_SUFFIXES)
     iri = base_iri() + "id/" + path
     location = f"/id/{path}.{name}" if name != HTML else None
     if name == HTML:
         response = _entity_html(iri, path)
     else:
-        triples = _triples(iri)
-        response = _rdf_response(triples, name) if triples else _not_found_rdf(name, f"<{iri}> is not in lemap")
-    return _finish(response, negotiated=negotiated, links=_links(f"/id/{path}", SUFFIXES, canonical=iri), location=location)
+        statements = _quads(iri) if name in GRAPH_FORMATS else _triples(iri)
+        response = _rdf_response(statements, name) if statements else _not_found_rdf(name, f"<{iri}> is not in lemap")
+    links = _links(f"/id/{path}", ENTITY_SUFFIXES, canonical=iri)
+    return _finish(response, negotiated=negotiated, links=links, location=location)
 
 
 def _valid_iri(iri: str) -> bool:
@@ -75,6 +79,10 @@ def _triples(iri: str) -> list[ox.Triple]:
     return describe.entity_triples(_run(), iri) if _valid_iri(iri) else []
 
 
+def _quads(iri: str) -> list[ox.Quad]:
+    return describe.entity_quads(_run(), iri) if _valid_iri(iri) else []
+
+
 def _entity_html(iri: str, path: str) -> Response:
     found = describe.describe(_run(), iri, max_incoming=MAX_INCOMING) if _valid_iri(iri) else None
     if found is None:
@@ -82,7 +90,7 @@ def _entity_html(iri: str, path: str) -> Response:
     page_url = request.host_url.rstrip("/") + request.script_root + f"/id/{path}"
     schema = describe.schema_org(found, page_url, dataset={"name": dataset.TITLE, "url": _href(_site().catalog)})
     kind = path.split("/", 1)[0]
-    alternates = [(n, formats.find(n), f"{request.script_root}/id/{path}.{n}") for n in RDF_FORMATS]
+    alternates = [(n, formats.find(n), f"{request.script_root}/id/{path}.{n}") for n in (*RDF_FORMATS, *GRAPH_FORMATS)]
     return _html("entity.html", d=found, kind=kind, alternates=alternates, schema=schema,
                  rdf_type=describe.RDF_TYPE)
 

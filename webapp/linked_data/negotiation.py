@@ -113,7 +113,7 @@ def _rdf_response(triples: list, name: str, status: int = 200) -> Response:
 def _not_found_rdf(name: str, what: str) -> Response:
     """A 404 whose body is an empty graph in the asked-for format, with the reason as a comment where it can be."""
     comment = "".join(c if c.isprintable() else " " for c in what)
-    if name in ("ttl", "nt"):
+    if name in ("ttl", "nt", "trig", "nq"):
         body = f"# 404 Not Found: {comment}\n".encode()
     elif name == "rdf":
         safe = comment.replace("--", "- -")
