@@ -294,7 +294,8 @@ def test_node_link_json_reads_back_into_the_same_graph(data) -> None:
     back = nx.node_link_graph(doc, edges="edges", multigraph=False)
     assert_same_graph(net.graph, back)
     assert doc["activities"][ACT + "a3"] == {"label": "Training three", "year": 2018, "status": "in-progress",
-                                             "kinds": ["training"], "countries": ["Moldova"]}
+                                             "kinds": ["training"], "countries": ["Moldova"],
+                                             "partner_graphs": [], "partner_only": False}
     assert doc["graph"]["methods"]["betweenness"].startswith("exact")
 
 

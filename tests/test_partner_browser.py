@@ -35,7 +35,7 @@ def test_a_partner_checks_a_csv_in_the_form(page, partner_server) -> None:
     assert nodes.count() == 2
     unmatched = page.locator("#unmatched tbody tr")
     rows = [unmatched.nth(i).inner_text() for i in range(unmatched.count())]
-    assert any("Ukrainia" in r and "Ukraine" in r for r in rows)
+    assert any("Ukrainian SSR" in r and "Ukraine" in r for r in rows)
     page.get_by_role("link", name="country:UKR").first.click()
     page.wait_for_url("**/id/country/UKR")
     assert page.console_errors == [] and outside_requests(page, partner_server) == []

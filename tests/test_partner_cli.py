@@ -64,7 +64,7 @@ def test_validate_a_csv_reports_unmatched_names(capsys, store) -> None:
     code, out, err = lemap(capsys, "validate", FIXTURES / "activities-unmatched.csv", *store)
     assert code == 1
     assert f"{FIXTURES / 'activities-unmatched.csv'}: " in out and "row 2, column country" in out
-    assert "warning: row 2, column country: no sure match for 'Ukrainia'" in err
+    assert "warning: row 2, column country: no sure match for 'Ukrainian SSR'" in err
 
 
 def test_validate_refusals_are_exit_2_with_file_line_column(capsys, tmp_path, store) -> None:

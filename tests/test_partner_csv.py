@@ -62,7 +62,7 @@ def test_csv_problems_are_reported_by_row_and_column(partner_app) -> None:
     report = check(partner_app.test_client(), "activities-unmatched.csv")
     assert report["conforms"] is False
     unmatched = {(u["row"], u["column"], u["value"]): [c["label"] for c in u["candidates"]] for u in report["unmatched"]}
-    assert unmatched[(2, "country", "Ukrainia")][0] == "Ukraine"
+    assert unmatched[(2, "country", "Ukrainian SSR")][0] == "Ukraine"
     assert (2, "kind", "knitting circle") in unmatched and (2, "document used", "Handbook of Everything") in unmatched
     messages = " | ".join(r["message"] for r in report["results"])
     for words in ("row 2, column country", "row 3, column title", "row 3, column start", "row 3, column participants"):
@@ -107,7 +107,7 @@ def test_the_html_report_groups_results_by_focus_node_and_links_our_pages(partne
     assert page.status_code == 200 and page.mimetype == "text/html"
     html = page.data.decode()
     assert html.count('class="partner-node"') == 2  # two rows, two activities
-    assert 'id="unmatched"' in html and "Ukrainia" in html
+    assert 'id="unmatched"' in html and "Ukrainian SSR" in html
     assert 'href="/id/country/UKR"' in html  # a candidate lemap has a page for
     refused = client.post("/validate", data={"file": (io.BytesIO(b"<x"), "x.rdf")}, content_type="multipart/form-data",
                           headers={"Accept": "text/html"})

@@ -2,10 +2,12 @@
 
 Routes: ``/adoption`` (map, filterable table, timeline), ``/adoption.csv``, ``/adoption.json`` and
 ``/adoption.xlsx`` (exactly the rows the table shows for the same ``region``, ``stage``, ``status``,
-``year``, ``country``, ``sort`` and ``order`` arguments), ``/adoption/<ISO3>`` (a country's lineage of the
+``year``, ``country``, ``sort``, ``order`` and ``sources`` arguments), ``/adoption/<ISO3>`` (a country's lineage of the
 Manual and its other activities) and ``/adoption/<ISO3>.json``. Every view is fed by a named query
 (:mod:`lemap_graph.adoption` names them) run through the app's engine over the union of all graphs, so
-partner graphs count as soon as they are imported.
+partner graphs count as soon as they are imported. Facts from partners' datasets are marked as such;
+``sources=report`` keeps the report's facts alone (steps, events and activities only partners recorded
+are left out), the default ``sources=all`` shows both.
 """
 
 from __future__ import annotations
@@ -101,6 +103,14 @@ def _filters() -> lib.Filters:
         raise ViewError(400, f"{request.path}: {e}") from None
 
 
+def _sources_only() -> lib.Filters:
+    """A country page's one filter, ``sources`` (other arguments are the table's and ignored here)."""
+    try:
+        return lib.Filters.from_args({"sources": request.args.get("sources", "")})
+    except lib.FilterError as e:
+        raise ViewError(400, f"{request.path}: {e}") from None
+
+
 # ---------------------------------------------------------------- rows for the page
 
 
@@ -111,7 +121,20 @@ def table_row(step: lib.Step) -> dict[str, Any]:
     row["stage_slug"], row["status_slug"] = step.stage, step.status
     row["evidence_list"] = list(step.evidence)
     row["sections"] = _section_links(step.sections)
+    row["partners"] = partner_links(step.partner_graphs)
     return row
+
+
+def partner_links(graphs) -> list[dict[str, str]]:
+    """Partner datasets as ``{"name", "url"}``: ``npu/trainings`` and its graph's page ``/graph/partner/npu/trainings``."""
+    return [{"name": lib.dataset_name(g), "url": f"{request.script_root}/graph/partner/{lib.dataset_name(g)}", "iri": g}
+            for g in graphs]
+
+
+def source_links(filters: lib.Filters, endpoint: str = "adoption.page", **values) -> dict[str, str]:
+    """The same view with partner data (``all``) and with the report's facts alone (``report``)."""
+    args = {k: v for k, v in filters.to_args().items() if k != "sources"} if endpoint == "adoption.page" else {}
+    return {"all": url_for(endpoint, **values, **args), "report": url_for(endpoint, **values, **args, sources="report")}
 
 
 def country_json(summary: lib.CountrySummary) -> dict[str, Any]:
@@ -129,13 +152,19 @@ def country_json(summary: lib.CountrySummary) -> dict[str, Any]:
 def page():
     """The tracer: map, filterable table and timeline of the Training Manual's adoption."""
     filters = _filters()
-    steps = _steps()
-    shown = filters.apply(steps)
+    every = _steps()
+    steps = filters.scope(every)
+    shown = filters.apply(every)
     countries = lib.summarise(steps)
-    events = lib.events_from_records(run(lib.TIMELINE_QUERY).records())
+    events = [e for e in lib.events_from_records(run(lib.TIMELINE_QUERY).records())
+              if filters.sources != "report" or e.in_report]
     return render_template(
         "adoption/index.html",
         filters=filters,
+        sources=source_links(filters),
+        partner_counts={"steps": sum(1 for s in steps if s.partner_graphs), "only": sum(1 for s in steps if not s.in_report),
+                        "hidden": len(every) - len(steps),
+                        "datasets": partner_links(sorted({g for s in every for g in s.partner_graphs}))},
         options=lib.filter_options(steps),
         rows=[table_row(s) for s in shown],
         total=len(steps),
@@ -162,7 +191,7 @@ def _country_label(code: str, countries: list[lib.CountrySummary]) -> str:
 
 def _script_data(countries: list[lib.CountrySummary], events: list[lib.Event]) -> dict[str, Any]:
     """What the page's script draws the map and the timeline from (embedded as JSON in the page)."""
-    keep = ("stage", "stage_label", "status", "status_label", "year", "language_names", "done")
+    keep = ("stage", "stage_label", "status", "status_label", "year", "language_names", "done", "source", "partner_datasets")
     slim = []
     for c in countries:  # the map's card needs no evidence: the table beside it has it
         item = country_json(c)
@@ -178,6 +207,7 @@ def _script_data(countries: list[lib.CountrySummary], events: list[lib.Event]) -
             "json": url_for("adoption.download", ext="json"),
             "page": url_for("adoption.page"),
             "countryBase": url_for("adoption.page") + "/",
+            "graphBase": request.script_root + "/graph/partner/",
             "atlas110": url_for("static", filename="vendor/world-atlas/countries-110m.json"),
             "atlas50": url_for("static", filename="vendor/world-atlas/countries-50m.json"),
         },
@@ -216,6 +246,7 @@ def download(ext: str):
     else:
         note = f"Rows of the named query {lib.STEPS_QUERY} ({request.url_root.rstrip('/')}"
         note += f"{url_for('workbench.query_page', name=lib.STEPS_QUERY)})\nFilters: {urlencode(filters.to_args()) or 'none'}"
+        note += "\nSources: " + ("the report's facts only" if filters.sources == "report" else "the report and partners' datasets (column source)")
         body = lib.write_xlsx(shown, note=note)
     disposition = "inline" if ext == "json" else "attachment"
     headers = {"Content-Disposition": f'{disposition}; filename="{name}.{ext}"', "X-Row-Count": str(len(shown))}
@@ -240,7 +271,9 @@ def country_data(code: str):
     return jsonify({
         "country": view["summary_json"],
         "lineage": _node_json(view["tree"]),
-        "other_activities": [a.__dict__ for a in view["others"]],
+        "other_activities": [{**a.__dict__, "source": a.source} for a in view["others"]],
+        "sources": view["filters"].sources,
+        "partner_facts": view["partner_facts"],
         "queries": view["queries"],
     })
 
@@ -248,16 +281,24 @@ def country_data(code: str):
 def _country_view(code: str, json_suffix: bool = False) -> dict[str, Any] | Response:
     iri = _resolve(code)
     alpha3 = iri.rsplit("/", 1)[-1]
+    filters = _sources_only()
     if code != alpha3:
         endpoint = "adoption.country_data" if json_suffix else "adoption.country"
-        return redirect(url_for(endpoint, code=alpha3), code=301)
-    steps = [s for s in _steps() if s.country == iri]
+        return redirect(url_for(endpoint, code=alpha3, **filters.to_args()), code=301)
+    every = [s for s in _steps() if s.country == iri]
+    steps = filters.scope(every)
     summary = lib.summarise(steps)[0] if steps else None
     args = {"country": alpha3}
-    tree = lib.build_lineage(run(lib.LINEAGE_QUERY, args).records(), root_iri=MANUAL_IRI, root_label=MANUAL_LABEL,
+    keep = lambda records: [r for r in records if lib.in_scope(r, filters.sources)]  # noqa: E731
+    tree = lib.build_lineage(keep(run(lib.LINEAGE_QUERY, args).records()), root_iri=MANUAL_IRI, root_label=MANUAL_LABEL,
                              country_label=summary.label if summary else _label(iri))
-    others = lib.other_activities(run(lib.ACTIVITIES_QUERY, args).records(), tree)
+    others = lib.other_activities(keep(run(lib.ACTIVITIES_QUERY, args).records()), tree)
+    partner_nodes = [n for n in tree.walk() if n.partner_graphs] + [a for a in others if a.partner_graphs]
     return {
+        "filters": filters,
+        "sources": source_links(filters, "adoption.country", code=alpha3),
+        "partner_facts": len(partner_nodes),
+        "hidden_steps": len(every) - len(steps),
         "link": _link_kind(summary, tree),
         "linking_activities": _activities(tree),
         "alpha3": alpha3,
@@ -314,6 +355,7 @@ def _label(iri: str) -> str:
 
 def _node_json(node: lib.LineageNode) -> dict[str, Any]:
     out = {k: v for k, v in node.__dict__.items() if k != "children"}
+    out["source"] = node.source
     out["children"] = [_node_json(c) for c in node.children]
     return out
 
@@ -332,6 +374,11 @@ def _section_links(sections) -> list[dict[str, Any]]:
         {"label": s["label"], "short": s["short"], "url": (request.script_root + s["path"]) if s["path"] else None}
         for s in lib.section_links(sections, _base())
     ]
+
+
+@bp.app_template_filter("adoption_partner_link")
+def _partner_link_filter(graph: str) -> dict[str, str]:
+    return partner_links([graph])[0]
 
 
 @bp.app_template_global("adoption_url")

@@ -4,7 +4,9 @@ Routes: ``/network`` (the view, with a sortable metrics table), ``/api/network.j
 JSON with metrics), ``/api/network.gexf`` and ``/api/network.graphml`` (for Gephi and other tools),
 and ``/api/network/activities.json`` (activities with the report's sentences behind them, for the
 side panel). All take the filters of :func:`lemap_graph.network.parse_filters` (``from``, ``to``,
-``region``, ``kind``, ``role``, ``status``, ``rollup``, ``graph``, ``ego``, ``depth``). Networks
+``region``, ``kind``, ``role``, ``status``, ``rollup``, ``graph``, ``ego``, ``depth``, ``sources``: ``all``
+for the report's and partners' statements, ``report`` for the report's alone). Nodes and links resting on
+partners' statements say so (``provenance``, ``partner_graphs``), in the view and in every export. Networks
 are computed once per store version (``engine.version``) and filters, and kept.
 """
 
@@ -125,7 +127,7 @@ def query_links() -> list[dict[str, str]]:
     from .workbench import workbench_link
 
     out = []
-    for key in ("participation", "organisations"):
+    for key in ("participation", "organisations", "sources"):
         query = get_query(nw.QUERIES[key])
         out.append({"name": query.name, "summary": query.summary, "page": url_for("workbench.query_page", name=query.name),
                     "workbench": workbench_link(query.text)})
@@ -159,9 +161,20 @@ def page():
         "queries": query_links(),
         "downloads": {fmt: url_for(f"network.api_{fmt}", **_multi(request)) for fmt in nw.NETWORK_FORMATS},
         "config": _page_config(data, size, colour),
+        "partners": _partner_summary(net, data) if net else None,
     }
     html = render_template("network/network.html", **context)
     return html, (error.status if error else 200)
+
+
+def _partner_summary(net: nw.Network, data: nw.NetworkData) -> dict[str, Any]:
+    """How much of the network shown rests on partners' statements, and which datasets made them."""
+    G = net.graph
+    every = sorted({g for a in data.activities.values() for _, _, graphs in a.partner_roles for g in graphs})
+    return {"activities": G.graph.get("activities", 0), "partner_activities": G.graph.get("partner_activities", 0),
+            "datasets": partner_links(G.graph.get("partner_graphs", ())), "any": partner_links(every),
+            "nodes": sum(1 for _, a in G.nodes(data=True) if a.get("partner_graphs")),
+            "edges": sum(1 for _, _, a in G.edges(data=True) if a.get("partner_graphs"))}
 
 
 def _multi(req) -> dict[str, list[str]]:
@@ -179,6 +192,7 @@ def _page_config(data: nw.NetworkData, size: str, colour: str) -> dict[str, Any]
         "size": size,
         "colour": colour,
         "kinds": dict(data.facets.get("organisation-kind", {})),
+        "graphBase": request.script_root + "/graph/partner/",
     }
 
 
@@ -193,9 +207,17 @@ def _table_rows(net: nw.Network, data: nw.NetworkData) -> list[dict[str, Any]]:
             "type": node["type"],
             "kind": data.label(node["kind"]) if node.get("kind") and node["type"] == "organisation" else node["type"],
             "page": entity_page(v),
+            "provenance": node.get("provenance", "report"),
+            "partners": partner_links(node.get("partner_graphs", ())),
             **{m: node.get(m) for m in nw.METRICS},
         })
     return rows
+
+
+def partner_links(graphs) -> list[dict[str, str]]:
+    """Partner datasets as ``{"name", "url"}``: ``npu/trainings`` and its graph's page ``/graph/partner/npu/trainings``."""
+    names = [g.split("/graph/partner/", 1)[-1] for g in graphs]
+    return [{"name": n, "url": f"{request.script_root}/graph/partner/{n}"} for n in names]
 
 
 def _form(filters: nw.Filters, data: nw.NetworkData) -> dict[str, Any]:
@@ -215,6 +237,7 @@ def _form(filters: nw.Filters, data: nw.NetworkData) -> dict[str, Any]:
         "region": nw.local_name(filters.regions[0]) if filters.regions else "",
         "kind": nw.local_name(filters.kinds[0]) if filters.kinds else "",
         "statuses": [s for s in filters.statuses] if filters.statuses != nw.DEFAULT_STATUSES else [],
+        "sources": filters.sources,
     }
 
 

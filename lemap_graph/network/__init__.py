@@ -30,9 +30,9 @@ Modules: :mod:`.data` (rows from the queries), :mod:`.filters`, :mod:`.graphs` (
 0
 """
 
-from .data import Activity, BACKENDS, DEFAULT_STATUSES, EXACT_BETWEENNESS_WORK, IGRAPH_SPEEDUP, LMID, METRICS, NetworkData, Organisation, PROJECTIONS, QUERIES, ROLES, Runner, SEED, STATUSES, data_from_store, load_evidence, load_network_data, local_name
+from .data import Activity, BACKENDS, DEFAULT_STATUSES, EXACT_BETWEENNESS_WORK, IGRAPH_SPEEDUP, LMID, METRICS, NetworkData, Organisation, PROJECTIONS, QUERIES, ROLES, Runner, SEED, SOURCES, STATUSES, data_from_store, load_evidence, load_network_data, local_name
 from .filters import FILTER_ARGS, Filters, parse_filters
-from .graphs import build_graph, ego_network, root_of, select
+from .graphs import build_graph, ego_network, partner_marks, root_of, select, source_of
 from .metrics import IGRAPH_LOUVAIN_EDGES, Network, betweenness, build_network, communities, compute_metrics, cut_ego, igraph_available, pagerank
 from .formats import NETWORK_FORMATS, NetworkFormat, activity_json, flat_graph, node_link, serialize_network, to_gexf, to_graphml
 from .cache import BODIES_KEPT, NetworkCache
@@ -52,6 +52,7 @@ __all__ = [
     "ROLES",
     "Runner",
     "SEED",
+    "SOURCES",
     "STATUSES",
     "data_from_store",
     "load_evidence",
@@ -62,8 +63,10 @@ __all__ = [
     "parse_filters",
     "build_graph",
     "ego_network",
+    "partner_marks",
     "root_of",
     "select",
+    "source_of",
     "IGRAPH_LOUVAIN_EDGES",
     "Network",
     "betweenness",

@@ -33,7 +33,10 @@ QUERIES: dict[str, str] = {
     "organisations": "network-organisations",
     "facets": "network-facets",
     "evidence": "network-evidence",
+    "sources": "network-sources",
 }
+#: Whose statements a network is built from: the report's and partners' datasets, or the report's alone.
+SOURCES: tuple[str, ...] = ("all", "report")
 #: Above this many units of work (nodes × edges) networkx's betweenness is sampled, not exact
 #: (about a second on this project's 2-core machines).
 EXACT_BETWEENNESS_WORK = 2_000_000
@@ -76,6 +79,14 @@ class Activity:
     regions: frozenset[str] = frozenset()
     status: str | None = None
     roles: tuple[tuple[str, str], ...] = ()
+    #: (organisation, role, partner graphs) of each role statement some partner's dataset holds.
+    partner_roles: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
+    #: The (organisation, role) pairs only partners' datasets state (no graph of the report's holds them).
+    unreported: frozenset[tuple[str, str]] = frozenset()
+
+    def partner_graphs(self, org: str, role: str) -> tuple[str, ...]:
+        """The partner datasets stating that ``org`` had ``role`` in this activity (empty: the report's alone)."""
+        return next((graphs for o, r, graphs in self.partner_roles if (o, r) == (org, role)), ())
 
 
 @dataclass(frozen=True)
@@ -129,7 +140,7 @@ def load_network_data(run: Runner) -> NetworkData:
     """
     records = {key: run(get_query(name).text).records() for key, name in QUERIES.items() if key != "evidence"}
     organisations = _organisations(records["organisations"])
-    activities, countries = _activities(records["participation"])
+    activities, countries = _activities(records["participation"], records.get("sources", ()))
     for iri in {org for a in activities.values() for org, _ in a.roles} - organisations.keys():
         organisations[iri] = Organisation(iri, local_name(iri))  # a role pointing at an untyped node
     facets: dict[str, dict[str, str]] = defaultdict(dict)
@@ -159,7 +170,20 @@ def _organisations(rows: list[dict[str, str | None]]) -> dict[str, Organisation]
     return out
 
 
-def _activities(rows: list[dict[str, str | None]]) -> tuple[dict[str, Activity], dict[str, str]]:
+def _role_sources(rows) -> tuple[dict[str, dict[tuple[str, str], set[str]]], dict[str, set[tuple[str, str]]]]:
+    """Per activity: (organisation, role) → partner graphs, and the pairs some graph of the report's holds."""
+    partners: dict[str, dict[tuple[str, str], set[str]]] = defaultdict(lambda: defaultdict(set))
+    reported: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    for row in rows:
+        pair = (row["organisation"], row["role"])
+        if row["partner_graph"]:
+            partners[row["activity"]][pair].add(row["partner_graph"])
+        else:
+            reported[row["activity"]].add(pair)
+    return partners, reported
+
+
+def _activities(rows: list[dict[str, str | None]], sources=()) -> tuple[dict[str, Activity], dict[str, str]]:
     grouped: dict[str, dict[str, Any]] = {}
     countries: dict[str, str] = {}
     for row in rows:
@@ -174,9 +198,12 @@ def _activities(rows: list[dict[str, str | None]]) -> tuple[dict[str, Activity],
                 g[key].add(row[col])
         if row["country"]:
             countries[row["country"]] = row["country_label"] or countries.get(row["country"]) or local_name(row["country"])
+    partners, reported = _role_sources(sources)
     activities = {
         iri: Activity(iri, g["label"] or local_name(iri), frozenset(g["kinds"]), g["year"], frozenset(g["countries"]),
-                      frozenset(g["regions"]), g["status"], tuple(sorted(g["roles"])))
+                      frozenset(g["regions"]), g["status"], tuple(sorted(g["roles"])),
+                      tuple((o, r, tuple(sorted(gs))) for (o, r), gs in sorted(partners[iri].items())),
+                      frozenset(pair for pair in partners[iri] if pair not in reported[iri]))
         for iri, g in sorted(grouped.items())
     }
     return activities, dict(sorted(countries.items()))

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import Mapping, Sequence
 
-from .data import DEFAULT_STATUSES, LMID, NetworkData, PROJECTIONS, ROLES, STATUSES, _DEPTH_MAX, _FACET_PREFIXES, _SLUG, local_name
+from .data import DEFAULT_STATUSES, LMID, NetworkData, PROJECTIONS, ROLES, SOURCES, STATUSES, _DEPTH_MAX, _FACET_PREFIXES, _SLUG, local_name
 
 
 @dataclass(frozen=True)
@@ -18,7 +18,8 @@ class Filters:
     without a country is in ``region/global``), of one of those kinds, and organisations in one of
     those roles; ``statuses`` the activity statuses that count; ``rollup`` draws units as their
     top-level organisation; ``projection`` picks the graph; ``ego`` and ``depth`` show only the
-    organisations within ``depth`` steps of ``ego``.
+    organisations within ``depth`` steps of ``ego``; ``sources`` is ``all`` (the report's and partners'
+    statements) or ``report`` (statements only partners' datasets hold are left out).
     """
 
     year_from: int | None = None
@@ -31,6 +32,7 @@ class Filters:
     projection: str = "organisations"
     ego: str | None = None
     depth: int = 1
+    sources: str = "all"
 
     def without_ego(self) -> "Filters":
         """The same filters for the whole graph (metrics are computed on it, then the ego part is cut)."""
@@ -57,11 +59,13 @@ class Filters:
             out.append(("graph", self.projection))
         if self.ego:
             out += [("ego", self.ego), ("depth", str(self.depth))]
+        if self.sources != "all":
+            out.append(("sources", self.sources))
         return out
 
 
 #: The argument names :func:`parse_filters` accepts.
-FILTER_ARGS: tuple[str, ...] = ("from", "to", "region", "kind", "role", "status", "rollup", "graph", "ego", "depth")
+FILTER_ARGS: tuple[str, ...] = ("from", "to", "region", "kind", "role", "status", "rollup", "graph", "ego", "depth", "sources")
 
 
 def parse_filters(values: Mapping[str, Sequence[str]], data: NetworkData | None = None) -> Filters:
@@ -98,6 +102,7 @@ def parse_filters(values: Mapping[str, Sequence[str]], data: NetworkData | None 
         projection=(_choices(v["graph"][-1:], PROJECTIONS, "graph", "graph") or ["organisations"])[0],
         ego=_ego(v["ego"], data),
         depth=_depth(v["depth"]),
+        sources=(_choices(v["sources"][-1:], SOURCES, "sources", "source") or ["all"])[0],
     )
 
 

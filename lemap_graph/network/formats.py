@@ -61,13 +61,16 @@ def _multi(pairs: Iterable[tuple[str, str]]) -> dict[str, Any]:
 
 
 def activity_json(data: NetworkData, a: Activity) -> dict[str, Any]:
-    """An activity as JSON: label, start year, status, kind and country names."""
+    """An activity as JSON: label, start year, status, kind and country names, and the partner datasets stating
+    who took part in it (``partner_graphs``; ``partner_only``: no role in it is the report's)."""
     return {
         "label": a.label,
         "year": a.year,
         "status": a.status,
         "kinds": [data.label(k) for k in sorted(a.kinds)],
         "countries": [data.countries.get(c, local_name(c)) for c in sorted(a.countries)],
+        "partner_graphs": sorted({g for _, _, graphs in a.partner_roles for g in graphs}),
+        "partner_only": bool(a.roles) and set(a.roles) <= a.unreported,
     }
 
 

@@ -27,7 +27,7 @@ from rapidfuzz import fuzz, process
 from rdflib import BNode, Graph, Literal, URIRef
 
 from .. import queries, validation
-from ..store import GRAPH_BASE, run_query
+from ..store import GRAPH_BASE
 from .guard import UploadRefused, line_column
 from .names import MATCH_SCORE, NameIndex, kind_of
 
@@ -223,8 +223,8 @@ class Context:
         return cls(store, graphs)
 
     def names(self) -> NameIndex:
-        """The names of the context's entities (the named query ``entity-names``)."""
-        return NameIndex.from_rows(run_query(self.store, queries.get_query("entity-names").text).records())
+        """The names of the context's entities, indexed as the search and ``/reconcile`` index them."""
+        return NameIndex.from_store(self.store)
 
     def known_iris(self) -> set[str]:
         """Every IRI the context uses, as subject, predicate or object, and its graph names."""

@@ -1,39 +1,49 @@
-"""Linking a partner's names to lemap's IRIs: ``resolve(name, kind) -> candidates``, tolerant of spelling.
+"""Linking a partner's names to lemap's IRIs: ``resolve(name, kind) -> candidates``, with the search's matcher.
 
-The index is built from the rows of the named query ``entity-names`` (every label, alternative and
-hidden label and ISO code, with the entity's types and concept scheme), so it sees exactly what the
-engine holds. Matching uses rapidfuzz on names with case, accents and punctuation folded; ISO codes
-match only exactly. This module is the one place the importer asks for names, so it can later be
-pointed at the search service's matcher without touching its callers.
+A CSV row's countries, cities, organisations, documents, activity kinds and statuses must resolve the
+same way as in ``/reconcile`` and the search box, so this module asks the one matcher they use
+(:mod:`lemap_graph.search`): a :class:`~lemap_graph.search.index.SearchIndex` built from the graph
+the upload refers to (the engine's ``search-*`` named queries, run on the checking worker's copy of
+it), candidates scored by :func:`~lemap_graph.search.matcher.rank` (case, accents, punctuation, word
+order, typos, transliterations, acronyms with their country such as "MoI Ukraine", ISO codes only
+when equal) and a match only when it is near-exact and clearly ahead
+(:func:`~lemap_graph.search.matcher.decide`). A kind is a set of classes (``country`` is
+``lm:Country`` …) or a concept scheme (``activity-kinds``, ``statuses`` …), whose members come from
+the named query ``entity-names``.
 
->>> index = NameIndex.from_rows([
-...     {"entity": "https://w3id.org/lemap/id/country/UKR", "type": "https://w3id.org/lemap/ontology#Country",
-...      "scheme": None, "name": "Ukraine", "matchedBy": "http://www.w3.org/2004/02/skos/core#prefLabel"},
-...     {"entity": "https://w3id.org/lemap/id/country/UKR", "type": "https://w3id.org/lemap/ontology#Country",
-...      "scheme": None, "name": "UKR", "matchedBy": "https://w3id.org/lemap/ontology#isoAlpha3"}])
->>> [(c.iri.rsplit("/", 1)[1], c.match) for c in index.resolve("ukraine", "country")]
+>>> from lemap_graph.store import load_project
+>>> index = NameIndex.from_store(load_project(None))
+>>> [(c.iri.rsplit("/", 1)[1], c.match) for c in index.resolve("ukraine", "country")][:1]
 [('UKR', True)]
->>> index.resolve("Ukrane", "country")[0].score >= 90
+>>> best = index.resolve("Kharkov", "place")[0]
+>>> best.label, best.match
+('Kharkiv', True)
+>>> index.resolve("UKR", "organisation")[:1] == [] or not index.resolve("UKR", "organisation")[0].match
 True
->>> index.resolve("UKR", "organisation")
-[]
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Iterable, Mapping
 
-from rapidfuzz import fuzz, process
+import pyoxigraph as ox
+
+from .. import queries
+from ..search import matcher
+from ..search.index import SearchIndex
+from ..search.source import read_corpus
+from ..search.text import fold as _fold
+from ..store import run_query
 
 _LM = "https://w3id.org/lemap/ontology#"
 _ORG = "http://www.w3.org/ns/org#"
 _SCHEMA = "https://schema.org/"
+_SKOS_CONCEPT = "http://www.w3.org/2004/02/skos/core#Concept"
 _SCHEME = "https://w3id.org/lemap/id/scheme/"
-_CODES = {_LM + "isoAlpha2", _LM + "isoAlpha3"}
+#: The namespace of lemap's entities, whose names the index holds.
+ENTITIES = "https://w3id.org/lemap/id/"
 
 #: The kinds of entity a name can be resolved to, by the rdf:types that make one.
 KIND_TYPES: dict[str, frozenset[str]] = {
@@ -43,11 +53,10 @@ KIND_TYPES: dict[str, frozenset[str]] = {
     "document": frozenset({_SCHEMA + "CreativeWork"}),
     "activity": frozenset({_LM + "Activity"}),
 }
-#: A match is automatic at this score or above, when no other entity comes within MARGIN of it.
-MATCH_SCORE = 90.0
-MARGIN = 5.0
-#: The score of a name of three words or more that a longer name starts with (see ``_score``).
-PREFIX_SCORE = 92.0
+#: A match scores at least this (and leads the next candidate clearly): the search matcher's threshold.
+MATCH_SCORE = matcher.MATCH_SCORE
+#: How many candidates are scored before a concept scheme's members are picked from them.
+_SCHEME_POOL = 60
 
 
 @dataclass(frozen=True)
@@ -67,14 +76,12 @@ class Candidate:
 
 
 def fold(name: str) -> str:
-    """A name with case, accents and punctuation folded away, words separated by one space.
+    """A name with case, accents and punctuation folded away, words separated by one space (the search's folding).
 
     >>> fold("  Ministère de l'Intérieur, UKRAINE ")
     'ministere de l interieur ukraine'
     """
-    decomposed = unicodedata.normalize("NFKD", name)
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(re.sub(r"[\W_]+", " ", plain.casefold()).split())
+    return " ".join(_fold(name).split())
 
 
 def kind_of(types: Iterable[str], scheme: str | None) -> set[str]:
@@ -91,52 +98,34 @@ def kind_of(types: Iterable[str], scheme: str | None) -> set[str]:
     return kinds
 
 
-@dataclass(frozen=True)
-class _Name:
-    iri: str
-    folded: str
-    text: str
-    code: bool
-
-
 class NameIndex:
-    """Names of lemap's entities by kind, built from ``entity-names`` rows; :meth:`resolve` looks one up."""
+    """The search index of the graph an upload refers to, with the members of each concept scheme; :meth:`resolve` looks a name up."""
 
-    def __init__(self, names: Mapping[str, list[_Name]], labels: Mapping[str, str]):
-        self._names, self._labels = names, labels
+    def __init__(self, index: SearchIndex, schemes: Mapping[str, frozenset[str]]):
+        self._index, self._schemes = index, schemes
 
     @classmethod
-    def from_rows(cls, rows: Iterable[Mapping[str, str | None]]) -> "NameIndex":
-        """Build the index from the named query ``entity-names``'s records (entity, type, scheme, name, matchedBy)."""
-        rows = list(rows)
-        types: dict[str, set[str]] = defaultdict(set)
-        schemes: dict[str, str] = {}
-        for r in rows:
-            if r.get("type"):
-                types[r["entity"]].add(r["type"])
-            if r.get("scheme"):
-                schemes[r["entity"]] = r["scheme"]
-        names: dict[str, list[_Name]] = defaultdict(list)
-        labels: dict[str, str] = {}
-        seen = set()
-        for r in rows:
-            iri, text = r["entity"], r["name"] or ""
-            if r["matchedBy"].endswith("#prefLabel"):
-                labels.setdefault(iri, text)
-            for kind in kind_of(types[iri], schemes.get(iri)) | {"any"}:
-                key = (kind, iri, text)
-                if key not in seen and fold(text):
-                    seen.add(key)
-                    names[kind].append(_Name(iri, fold(text), text, r["matchedBy"] in _CODES))
-        return cls(dict(names), labels)
+    def from_store(cls, store: ox.Store, entities: str = ENTITIES) -> "NameIndex":
+        """Index the names of ``store``'s entities under ``entities`` as the search service does (its named queries).
+
+        :param store: the graph (the checking worker's copy of the engine's data, with the upload's context).
+        :param entities: the entity namespace (``LEMAP_BASE_IRI`` + ``id/``).
+        """
+        run = lambda text, substitutions=None: run_query(store, text, substitutions=substitutions)  # noqa: E731
+        members: dict[str, set[str]] = defaultdict(set)
+        for row in run(queries.get_query("entity-names").text).records():
+            for kind in kind_of((), row["scheme"]):
+                members[kind].add(row["entity"])
+        return cls(SearchIndex.build(read_corpus(run, entities), entities), {k: frozenset(v) for k, v in members.items()})
 
     def kinds(self) -> list[str]:
         """The kinds this index can resolve names to."""
-        return sorted(k for k in self._names if k != "any")
+        return sorted({*KIND_TYPES, *self._schemes})
 
     def label(self, iri: str) -> str:
         """An entity's preferred label, or its IRI."""
-        return self._labels.get(iri, iri)
+        found = self._index.find(iri)
+        return found.label if found is not None else iri
 
     def resolve(self, name: str, kind: str = "any", limit: int = 5) -> list[Candidate]:
         """The entities of ``kind`` that ``name`` may stand for, best first; the first has ``match`` when sure.
@@ -146,38 +135,14 @@ class NameIndex:
             scheme's slug (``activity-kinds``, ``statuses`` …) or ``any``.
         :param limit: most candidates returned.
         """
-        query = fold(name)
-        pool = self._names.get(kind, [])
-        if not query or not pool:
+        if not fold(name):
             return []
-        best: dict[str, tuple[float, str]] = {}
-        for n in pool:
-            if n.code and n.folded == query:
-                best[n.iri] = (100.0, n.text)
-        choices = [n.folded for n in pool if not n.code]
-        keep = [n for n in pool if not n.code]
-        for _, score, i in process.extract(query, choices, scorer=_score, limit=limit * 4):
-            n = keep[i]
-            if score > best.get(n.iri, (-1.0, ""))[0]:
-                best[n.iri] = (score, n.text)
-        ranked = sorted(best.items(), key=lambda item: (-item[1][0], item[0]))[:limit]
-        return [Candidate(iri, self.label(iri), text, score, i == 0 and _sure(ranked))
-                for i, (iri, (score, text)) in enumerate(ranked)]
-
-
-def _score(query: str, choice: str, **_) -> float:
-    """Exact folded names score 100; otherwise the best of whole-string and word-order-free similarity."""
-    if query == choice:
-        return 100.0
-    whole = fuzz.ratio(query, choice)
-    words = fuzz.token_sort_ratio(query, choice)
-    # A shortened title ("Training Manual for Law Enforcement Officials") is the start of the full one:
-    # credited just above a sure match when it has enough words to mean something.
-    part = PREFIX_SCORE if query.count(" ") >= 2 and choice.startswith(query + " ") else 0.0
-    return min(99.0, max(whole, words, part))
-
-
-def _sure(ranked: list[tuple[str, tuple[float, str]]]) -> bool:
-    if not ranked or ranked[0][1][0] < MATCH_SCORE:
-        return False
-    return len(ranked) == 1 or ranked[1][1][0] < ranked[0][1][0] - MARGIN
+        if kind in self._schemes:
+            # the scheme's concepts among the best-scored concepts, and the match decided among them alone
+            pool = matcher.rank(self._index, name, types=(_SKOS_CONCEPT,), limit=_SCHEME_POOL)
+            found = matcher.decide([replace(c, match=False) for c in pool if c.entity.iri in self._schemes[kind]])
+        elif kind in KIND_TYPES or kind == "any":
+            found = matcher.rank(self._index, name, types=KIND_TYPES.get(kind, ()), limit=limit)
+        else:
+            return []
+        return [Candidate(c.entity.iri, c.entity.label, c.name, c.score, c.match) for c in found[:limit]]

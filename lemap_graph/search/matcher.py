@@ -39,6 +39,8 @@ CODE_PROPERTIES = frozenset({
 })
 #: Lowest score of a match, and how far ahead of the runner-up a match must be.
 MATCH_SCORE, MATCH_LEAD = 90.0, 8.0
+#: The score of a title cut short at a word boundary, three words or more ("Training Manual for Law Enforcement Officials").
+SHORTENED_TITLE = 92.0
 
 
 @dataclass(frozen=True)
@@ -89,7 +91,13 @@ def score_name(query: str, name: NameRow) -> NameScore:
     near = ratio >= 90 or order >= 95 or (sounds == 100 and ratio >= 70)
     if name.derived:
         score *= 0.97
+    # A long title cut short at a word boundary names the whole work (a partner's CSV, a citation): near-exact.
+    shortened = not name.derived and qf.count(" ") >= 2 and name.folded.startswith(qf + " ")
+    if shortened:
+        score, near = max(score, SHORTENED_TITLE), True
     features = (("name_ratio", round(ratio, 1)), ("word_order", round(order, 1)), ("sound", round(sounds, 1)), ("words_found", round(found, 1)))
+    if shortened:
+        features += (("title_start", 100.0),)
     return NameScore(round(score, 1), near, features)
 
 

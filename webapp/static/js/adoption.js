@@ -39,11 +39,24 @@
     return slug ? el("span", { "class": "status status--" + slug }, label) : el("span", { "class": "muted" }, "—");
   }
 
-  function evidenceList(quotes) {
+  function evidenceList(quotes, fromPartner) {
     var frag = document.createDocumentFragment();
-    if (!quotes.length) frag.appendChild(el("span", { "class": "muted" }, "no excerpt"));
+    if (!quotes.length && !fromPartner) frag.appendChild(el("span", { "class": "muted" }, "no excerpt"));
     quotes.forEach(function (q) { frag.appendChild(el("q", { "class": "evidence" }, q)); });
     return frag;
+  }
+
+  // A fact from partners' datasets: a badge and each dataset, linking to its graph's description (built as DOM: names are data).
+  function partnerMark(names, onlyPartner) {
+    var mark = el("span", { "class": "partner-mark" });
+    if (!names || !names.length) return mark;
+    mark.appendChild(el("span", { "class": "partner-badge",
+      title: onlyPartner ? "Recorded only in a partner dataset, not in the report" : "A partner dataset adds to this" }, "partner"));
+    names.forEach(function (name, i) {
+      mark.appendChild(document.createTextNode(i ? ", " : " "));
+      mark.appendChild(el("a", { href: config.urls.graphBase + name.split("/").map(encodeURIComponent).join("/"), "class": "partner-dataset" }, name));
+    });
+    return mark;
   }
 
   // ------------------------------------------------------------------ country card
@@ -76,6 +89,10 @@
       facts.push(s.year ? s.year : "year not given");
       if (s.language_names.length) facts.push(s.language_names.join(", "));
       li.appendChild(el("span", { "class": "step__facts" }, " " + facts.join(" · ")));
+      if (s.partner_datasets && s.partner_datasets.length) {
+        li.appendChild(document.createTextNode(" "));
+        li.appendChild(partnerMark(s.partner_datasets, s.source === "partner"));
+      }
       list.appendChild(li);
     });
     card.appendChild(list);
@@ -151,6 +168,7 @@
       if (!c) return;
       shape.attr("fill", fillFor(c)).attr("data-iso3", c.alpha3);
       if (c.standing === "not-done") shape.attr("stroke", STAGE_COLOURS[c.stage]);
+      if (c.source && c.source !== "report") shape.classed("country--partner", true);  // the stage shown is a partner's
       interactive(shape, c);
       var area = path.area(f);
       if (area < TINY_AREA || !have[f.id]) {
@@ -377,7 +395,7 @@
     rows.forEach(function (row) {
       var stage = STAGE_BY_NOTATION[row.stage_notation] || "";
       var status = String(row.status || "").replace(/\s+/g, "-");
-      var tr = el("tr", { "data-iso3": row.iso3, "data-stage": stage, "data-status": status });
+      var tr = el("tr", { "data-iso3": row.iso3, "data-stage": stage, "data-status": status, "data-source": row.source });
       var country = el("td", { "data-label": "Country" });
       country.appendChild(el("a", { href: config.urls.countryBase + encodeURIComponent(row.iso3) }, row.country));
       if (row.region) country.appendChild(el("span", { "class": "cell-note" }, row.region));
@@ -391,7 +409,9 @@
       statusCell.appendChild(statusBadge(status, row.status));
       tr.appendChild(statusCell);
       var evidence = el("td", { "data-label": "Evidence", "class": "evidence-cell" });
-      evidence.appendChild(evidenceList(row.evidence ? row.evidence.split(" | ") : []));
+      var partners = row.partner_datasets ? row.partner_datasets.split("; ") : [];
+      evidence.appendChild(evidenceList(row.evidence ? row.evidence.split(" | ") : [], partners.length > 0));
+      if (partners.length) evidence.appendChild(partnerMark(partners, row.source === "partner"));
       tr.appendChild(evidence);
       tr.appendChild(sectionCell(row));
       tbody.appendChild(tr);
@@ -495,9 +515,13 @@
     }
     head.appendChild(document.createTextNode(" "));
     head.appendChild(statusBadge(e.status, e.status_label));
+    if (e.partner_datasets && e.partner_datasets.length) {
+      head.appendChild(document.createTextNode(" "));
+      head.appendChild(partnerMark(e.partner_datasets, e.source === "partner"));
+    }
     detail.appendChild(head);
     if (e.documents.length) detail.appendChild(el("p", { "class": "muted" }, "Used: " + e.documents.join("; ")));
-    detail.appendChild(evidenceList(e.evidence));
+    detail.appendChild(evidenceList(e.evidence, e.partner_datasets && e.partner_datasets.length > 0));
   }
 
   function drawTimeline() {
@@ -557,7 +581,8 @@
         var offset = (group.indexOf(e) - (group.length - 1) / 2) * 13;
         var start = Math.max(e.start, lo), end = Math.min(e.end || e.start, hi);
         var cx = x(start) + offset;
-        var g = marks.append("g").attr("class", "timeline__mark").attr("tabindex", 0).attr("role", "button")
+        var g = marks.append("g").attr("class", "timeline__mark" + (e.source && e.source !== "report" ? " timeline__mark--partner" : ""))
+          .attr("tabindex", 0).attr("role", "button")
           .attr("data-event", e.iri).attr("data-kind", e.kind);
         if (end > start) {
           g.append("line").attr("class", "timeline__span").attr("x1", cx).attr("x2", x(end) + offset)

@@ -22,6 +22,7 @@
                  "#bcbd22", "#393b79", "#ad494a", "#637939", "#7b4173", "#3182bd", "#e6550d", "#31a354",
                  "#756bb1", "#636363"];
   var OTHER = "#9aa4b5";
+  var PARTNER = "#c98a12";  // the colour of partners' statements, as .partner-badge
 
   // The JSON of every node and edge, by element id: Cytoscape's own data holds only what styles read.
   var state = { cy: null, data: null, raw: {}, activities: {}, size: config.size, colour: config.colour, layoutMs: null };
@@ -134,6 +135,10 @@
       swatch.style.background = item[0];
       legend.appendChild(el("span", { className: "legend-item" }, [swatch, item[1]]));
     });
+    if (state.data.nodes.some(function (n) { return n.partner_graphs && n.partner_graphs.length; })) {
+      legend.appendChild(el("span", { className: "legend-item legend-item--partner" },
+        [el("span", { className: "swatch swatch--partner", "aria-hidden": "true" }), "partners' statements (dashed: only partners')"]));
+    }
   }
 
   // ------------------------------------------------------------------ the graph
@@ -167,7 +172,8 @@
     var nodes = data.nodes.map(function (n) {
       state.raw[n.id] = n;
       state.adjacent[n.id] = [];
-      return { group: "nodes", data: { id: n.id, type: n.type, size: sizeOf(n, max), colour: colourOf(n), name: keep[n.id] ? shortName(n) : "" } };
+      return { group: "nodes", data: { id: n.id, type: n.type, size: sizeOf(n, max), colour: colourOf(n), name: keep[n.id] ? shortName(n) : "",
+                                       provenance: n.provenance || "report" } };
     });
     data.edges.forEach(function (e, i) {
       state.raw["e" + i] = e;
@@ -178,7 +184,7 @@
     var edges = [];
     data.edges.forEach(function (e, i) {
       if (!keep || keep[i]) {
-        edges.push({ group: "edges", data: { id: "e" + i, source: e.source, target: e.target, weight: e.weight } });
+        edges.push({ group: "edges", data: { id: "e" + i, source: e.source, target: e.target, weight: e.weight, provenance: e.provenance || "report" } });
       }
     });
     state.drawnEdges = edges.length;
@@ -196,6 +202,11 @@
       { selector: "edge", style: {
         "width": "mapData(weight, 1, " + Math.max(2, maxWeight) + ", 1, 9)", "line-color": "#b7c0cf", "opacity": 0.75,
         "curve-style": "haystack" } },
+      // partners' statements: an amber outline, dashed when nothing of the report's stands behind the node or link
+      { selector: "node[provenance = 'report+partner']", style: { "border-width": 3, "border-color": PARTNER } },
+      { selector: "node[provenance = 'partner']", style: { "border-width": 3, "border-color": PARTNER, "border-style": "dashed" } },
+      { selector: "edge[provenance = 'report+partner']", style: { "line-color": PARTNER, "curve-style": "straight" } },
+      { selector: "edge[provenance = 'partner']", style: { "line-color": PARTNER, "line-style": "dashed", "curve-style": "straight" } },
       { selector: "node:selected", style: { "border-width": 4, "border-color": "#f2a900" } },
       { selector: "edge:selected", style: { "line-color": "#f2a900", "opacity": 1 } },
       { selector: ".faded", style: { "opacity": 0.15 } },
@@ -349,6 +360,24 @@
 
   // ------------------------------------------------------------------ the side panel
 
+  // Partners' datasets behind a node, a link or an activity, each linking to its graph's description.
+  function datasetLinks(graphs) {
+    var out = [];
+    graphs.forEach(function (g, i) {
+      var name = g.split("/graph/partner/").pop();
+      if (i) { out.push(", "); }
+      out.push(el("a", { href: config.graphBase + name.split("/").map(encodeURIComponent).join("/"), className: "partner-dataset", text: name }));
+    });
+    return out;
+  }
+
+  function partnerNote(d, what) {
+    var only = d.provenance === "partner";
+    return el("p", { className: "partner-note" }, [el("span", { className: "partner-badge", text: "partner" }), " ",
+      only ? "Only partners' datasets say this " + what + " took part: " : "Partners' datasets add to this " + what + ": "]
+      .concat(datasetLinks(d.partner_graphs)));
+  }
+
   function activityItem(iri) {
     var a = state.activities[iri] || { label: slug(iri) };
     var page = pageOf(iri);
@@ -357,6 +386,11 @@
       page ? el("a", { href: page, text: a.label }) : el("span", { text: a.label }),
       bits ? el("span", { className: "muted", text: " — " + bits }) : null
     ]);
+    if (a.partner_graphs && a.partner_graphs.length) {
+      li.appendChild(document.createTextNode(" "));
+      li.appendChild(el("span", { className: "partner-mark" }, [el("span", { className: "partner-badge", text: "partner" }), " "]
+        .concat(datasetLinks(a.partner_graphs))));
+    }
     return li;
   }
 
@@ -411,6 +445,7 @@
       facts.push((d.kinds || []).map(function (k) { return config.kinds[k] || slug(k); }).join(", ") || "kind not stated");
     } else { facts.push(d.type); }
     parts.push(el("p", { className: "muted", text: facts.join(" · ") }));
+    if (d.partner_graphs && d.partner_graphs.length) { parts.push(partnerNote(d, "organisation")); }
     if (d.parent) {
       var parentPage = pageOf(d.parent);
       var parentNode = state.cy.getElementById(d.parent);
@@ -449,11 +484,12 @@
     state.cy.getElementById("e" + i).select();
     var a = state.raw[d.source], b = state.raw[d.target];
     var n = (d.activities || []).length;
-    panel.replaceChildren(
+    panel.replaceChildren.apply(panel, [
       el("h2", { id: "panel-title", text: a.label + " — " + b.label }),
       el("p", { className: "muted", text: n + " shared " + (n === 1 ? "activity" : "activities") + (d.roles ? " · roles: " + d.roles.join(", ") : "") }),
+      d.partner_graphs && d.partner_graphs.length ? partnerNote(d, "link") : null,
       activityList(d.activities || [], "Activities behind this link")
-    );
+    ].filter(Boolean));
     panel.setAttribute("data-edge", "e" + i);
   }
 
