@@ -126,3 +126,19 @@ def test_import_through_a_running_server(capsys, tmp_path, live_server_factory) 
     code, _, err = lemap(capsys, "import", *args, "--token", "wrong")
     assert code == 2 and "HTTP 401" in err
     live.app.extensions["lemap"].close()
+
+
+def test_network_command_marks_partner_activities_and_sources_report_leaves_them_out(capsys, store) -> None:
+    code, _, err = lemap(capsys, "import", FIXTURES / "trainings.ttl", "--partner", "npu", "--dataset", "trainings", *store)
+    assert code == 0, err
+    trainings = "https://w3id.org/lemap/graph/partner/npu/trainings"
+    code, out, err = lemap(capsys, "network", *store)
+    every = json.loads(out)
+    assert code == 0 and every["graph"]["partner_activities"] == 1 and every["graph"]["partner_graphs"] == [trainings]
+    assert any(n["provenance"] != "report" for n in every["nodes"])
+    code, out, _ = lemap(capsys, "network", "--sources", "report", *store)
+    report = json.loads(out)
+    assert code == 0 and report["graph"]["filters"] == {"sources": "report"} and report["graph"]["partner_activities"] == 0
+    assert all(n["provenance"] == "report" for n in report["nodes"])
+    code, _, err = lemap(capsys, "network", "--sources", "both", *store)
+    assert code == 2 and "--sources" in err

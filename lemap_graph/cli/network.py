@@ -30,6 +30,7 @@ def add_network_command(subparsers) -> argparse.ArgumentParser:
             "  lemap network --role partner --role funder --rollup > network.json\n"
             "  lemap network --graph countries --kind training --format gexf -o trainings.gexf\n"
             "  lemap network --ego orgn:leahn --depth 2\n"
+            "  lemap network --sources report --format gexf -o report-only.gexf\n"
             "The format follows -o's extension when --format is not given (json otherwise)."
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -42,6 +43,8 @@ def add_network_command(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--kind", action="append", metavar="KIND", help="an activity kind (training, workshop …); repeatable")
     p.add_argument("--role", action="append", choices=nw.ROLES, help="only organisations in this role; repeatable")
     p.add_argument("--status", action="append", choices=nw.STATUSES + ("all",), help="activity statuses that count (default: done, in-progress)")
+    p.add_argument("--sources", choices=nw.SOURCES, default="all",
+                   help="all: the report's and partners' datasets (default); report: leave out what only partners record")
     p.add_argument("--rollup", action="store_true", help="draw offices and units as the organisation they are part of")
     p.add_argument("--graph", choices=nw.PROJECTIONS, default="organisations", help="which graph (default: organisations)")
     p.add_argument("--ego", metavar="IRI", help="only the organisations near this one (an IRI or orgn:slug)")
@@ -60,7 +63,7 @@ def cmd_network(args) -> int:
     data = nw.data_from_store(store)
     given = {"from": [args.year_from or ""], "to": [args.year_to or ""], "region": args.region or [],
              "kind": args.kind or [], "role": args.role or [], "status": args.status or [],
-             "rollup": ["1" if args.rollup else ""], "graph": [args.graph], "ego": [args.ego or ""], "depth": [args.depth]}
+             "rollup": ["1" if args.rollup else ""], "graph": [args.graph], "sources": [args.sources], "ego": [args.ego or ""], "depth": [args.depth]}
     try:
         filters = nw.parse_filters(given, data)
         network = nw.build_network(data, filters, backend=args.backend)
