@@ -46,6 +46,9 @@ from typing import Iterator
 from .errors import TooManyQueries
 from .limits import Limits
 
+#: bytes of a budget file: "window-start spent", padded with spaces so a write never shortens it
+_RECORD = 64
+
 
 class Admission:
     """Per-client slots for public queries, held as file locks in ``folder``."""
@@ -97,21 +100,23 @@ class Admission:
     def _spend(self, key: str, seconds: float) -> None:
         if self.limits.client_budget <= 0:
             return
-        path = self._budget_path(key)
-        with open(path, "a+") as f:  # read-modify-write under the file's own lock, across processes
-            fcntl.flock(f, fcntl.LOCK_EX)
-            f.seek(0)
-            window_start, spent = _parse_budget(f.read())
+        # read-modify-write in place under the file's own lock, across processes; never truncated,
+        # because ext4 flushes a file truncated and rewritten when it is closed (~3 ms a query)
+        fd = os.open(self._budget_path(key), os.O_CREAT | os.O_RDWR, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            window_start, spent = _parse_budget(os.pread(fd, _RECORD, 0).decode("ascii", "replace"))
             now = time.time()
             if now - window_start >= self.limits.client_window:
                 window_start, spent = now, 0.0
-            f.seek(0)
-            f.truncate()
-            f.write(f"{window_start} {spent + seconds}")
+            os.pwrite(fd, f"{window_start!r} {spent + seconds!r}".ljust(_RECORD).encode("ascii"), 0)
+        finally:
+            os.close(fd)
 
     def _read_budget(self, key: str) -> tuple[float, float]:
         try:
-            return _parse_budget(self._budget_path(key).read_text())
+            with open(self._budget_path(key), "rb") as f:
+                return _parse_budget(f.read(_RECORD).decode("ascii", "replace"))
         except FileNotFoundError:
             return 0.0, 0.0
 
