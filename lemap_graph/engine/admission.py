@@ -7,8 +7,8 @@ can leak. A client with every slot taken gets 429 with ``Retry-After``.
 
 Like the Wikidata Query Service, each client also has a budget of query time per window
 (``LEMAP_CLIENT_BUDGET_SECONDS`` per ``LEMAP_CLIENT_WINDOW_SECONDS``): the seconds its queries
-ran are added up in a small file per client, and once they pass the budget its next queries get
-429 until the window is over. A client that sends heavy queries loses its turn; everyone else
+ran in a worker (not the time they waited for a free one) are added up in a small file per
+client, and once they pass the budget its next queries get 429 until the window is over. A client that sends heavy queries loses its turn; everyone else
 keeps theirs.
 
 >>> import tempfile
@@ -58,15 +58,19 @@ class Admission:
         self.limits = limits
 
     @contextmanager
-    def slot(self, client: str | None) -> Iterator[None]:
-        """Hold one of ``client``'s slots for the block; None (the app itself) is never limited."""
+    def slot(self, client: str | None) -> Iterator["Meter"]:
+        """Hold one of ``client``'s slots for the block; None (the app itself) is never limited.
+
+        The block is charged what its :class:`Meter` records (the time a worker ran the query), or
+        the whole block when it records nothing.
+        """
+        meter = Meter()
         if client is None or self.limits.client_queries <= 0:
-            yield
+            yield meter
             return
-        self.folder.mkdir(parents=True, exist_ok=True)
         key = hashlib.sha256(client.encode("utf-8", "surrogatepass")).hexdigest()[:32]
         for i in range(self.limits.client_queries):
-            fd = os.open(self.folder / f"{key}.{i}", os.O_CREAT | os.O_RDWR, 0o600)
+            fd = self._open(f"{key}.{i}")
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
@@ -75,14 +79,21 @@ class Admission:
             started = time.monotonic()
             try:
                 self._check_budget(key)
-                yield
+                yield meter
             finally:
                 os.close(fd)  # closing the descriptor releases the lock
-                self._spend(key, time.monotonic() - started)
+                self._spend(key, time.monotonic() - started if meter.seconds is None else meter.seconds)
             return
         n = self.limits.client_queries
         raise TooManyQueries(429, f"this client already has {n} {'query' if n == 1 else 'queries'} running; "
                                   f"wait for it to finish (at most {n} at once)", retry_after=max(1, round(self.limits.timeout / 2)))
+
+    def _open(self, name: str) -> int:
+        try:
+            return os.open(self.folder / name, os.O_CREAT | os.O_RDWR, 0o600)
+        except FileNotFoundError:  # the first query of this folder
+            self.folder.mkdir(parents=True, exist_ok=True)
+            return os.open(self.folder / name, os.O_CREAT | os.O_RDWR, 0o600)
 
     def _budget_path(self, key: str) -> Path:
         return self.folder / f"{key}.budget"
@@ -102,7 +113,7 @@ class Admission:
             return
         # read-modify-write in place under the file's own lock, across processes; never truncated,
         # because ext4 flushes a file truncated and rewritten when it is closed (~3 ms a query)
-        fd = os.open(self._budget_path(key), os.O_CREAT | os.O_RDWR, 0o600)
+        fd = self._open(f"{key}.budget")
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             window_start, spent = _parse_budget(os.pread(fd, _RECORD, 0).decode("ascii", "replace"))
@@ -119,6 +130,22 @@ class Admission:
                 return _parse_budget(f.read(_RECORD).decode("ascii", "replace"))
         except FileNotFoundError:
             return 0.0, 0.0
+
+
+class Meter:
+    """What a query holding a slot is charged: the seconds a worker ran it, once the engine knows them.
+
+    Waiting for a free worker is not charged: a client whose queries queue behind others' loses no budget.
+    """
+
+    __slots__ = ("seconds",)
+
+    def __init__(self) -> None:
+        self.seconds: float | None = None
+
+    def ran(self, seconds: float) -> None:
+        """Charge ``seconds`` of a worker's time (added up when a query was tried on several workers)."""
+        self.seconds = (self.seconds or 0.0) + seconds
 
 
 def _parse_budget(text: str) -> tuple[float, float]:
