@@ -80,3 +80,39 @@ def test_the_budget_file_is_rewritten_in_place_and_read_back(tmp_path) -> None:
     (budget,) = (tmp_path / "clients").glob("*.budget")
     start, spent = budget.read_text().split()
     assert float(spent) == 12.75 and abs(float(start) - time.time()) < 600
+
+
+CARTESIAN = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+
+
+def test_a_query_given_up_in_the_queue_is_never_run() -> None:
+    """The request goes with the connection; a client that gives up closes it, and no worker runs it after."""
+    import threading
+
+    import pyoxigraph as ox
+
+    from lemap_graph.engine import EngineBusy, LocalEngine, QueryTimeout
+
+    store = ox.Store()
+    store.extend(ox.Quad(ox.NamedNode(f"http://example.org/s{i}"), ox.NamedNode("http://example.org/p"), ox.Literal(str(i)),
+                         ox.NamedNode("http://example.org/g")) for i in range(200))
+    engine = LocalEngine(store, Limits(timeout=2, workers=1, app_workers=1, queue_seconds=0.5, client_queries=0))
+    try:
+        engine.start()
+        errors: list = []
+        busy = threading.Thread(target=lambda: errors.append(pytest.raises(QueryTimeout, engine.run, CARTESIAN, accept=None)))
+        busy.start()
+        time.sleep(0.3)  # the only endpoint worker is running the first query
+        with pytest.raises(EngineBusy, match="busy"):
+            engine.run(CARTESIAN, accept=None)  # waits in the queue, then gives up
+        busy.join()
+        answers = []
+        for _ in range(3):  # the replacement worker is forked within milliseconds
+            try:
+                answers.append(engine.run("ASK { ?s ?p ?o }", accept="application/sparql-results+json").body)
+                break
+            except EngineBusy:
+                time.sleep(0.2)
+        assert answers and b"true" in answers[0]  # the given-up query was not run: the worker is free
+    finally:
+        engine.close()
