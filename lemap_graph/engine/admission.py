@@ -76,13 +76,15 @@ class Admission:
             except BlockingIOError:
                 os.close(fd)
                 continue
+            budget = self._open(f"{key}.budget") if self.limits.client_budget > 0 else None
             started = time.monotonic()
             try:
-                self._check_budget(key)
+                self._check_budget(budget)
                 yield meter
             finally:
                 os.close(fd)  # closing the descriptor releases the lock
-                self._spend(key, time.monotonic() - started if meter.seconds is None else meter.seconds)
+                if budget is not None:
+                    self._spend(budget, time.monotonic() - started if meter.seconds is None else meter.seconds)
             return
         n = self.limits.client_queries
         raise TooManyQueries(429, f"this client already has {n} {'query' if n == 1 else 'queries'} running; "
@@ -95,28 +97,23 @@ class Admission:
             self.folder.mkdir(parents=True, exist_ok=True)
             return os.open(self.folder / name, os.O_CREAT | os.O_RDWR, 0o600)
 
-    def _budget_path(self, key: str) -> Path:
-        return self.folder / f"{key}.budget"
-
-    def _check_budget(self, key: str) -> None:
-        budget = self.limits.client_budget
-        if budget <= 0:
+    def _check_budget(self, fd: int | None) -> None:
+        if fd is None:
             return
-        window_start, spent = self._read_budget(key)
+        window_start, spent = _read_record(fd)
         left = window_start + self.limits.client_window - time.time()
-        if left > 0 and spent >= budget:
+        if left > 0 and spent >= self.limits.client_budget:
             raise TooManyQueries(429, f"this client used {spent:.1f} s of query time in the last {self.limits.client_window:g} s; "
-                                      f"the budget is {budget:g} s: try again in {left:.0f} s", retry_after=max(1, round(left)))
+                                      f"the budget is {self.limits.client_budget:g} s: try again in {left:.0f} s",
+                                 retry_after=max(1, round(left)))
 
-    def _spend(self, key: str, seconds: float) -> None:
-        if self.limits.client_budget <= 0:
-            return
+    def _spend(self, fd: int, seconds: float) -> None:
+        """Add ``seconds`` to the budget file ``fd`` and close it."""
         # read-modify-write in place under the file's own lock, across processes; never truncated,
         # because ext4 flushes a file truncated and rewritten when it is closed (~3 ms a query)
-        fd = self._open(f"{key}.budget")
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
-            window_start, spent = _parse_budget(os.pread(fd, _RECORD, 0).decode("ascii", "replace"))
+            window_start, spent = _read_record(fd)
             now = time.time()
             if now - window_start >= self.limits.client_window:
                 window_start, spent = now, 0.0
@@ -124,12 +121,9 @@ class Admission:
         finally:
             os.close(fd)
 
-    def _read_budget(self, key: str) -> tuple[float, float]:
-        try:
-            with open(self._budget_path(key), "rb") as f:
-                return _parse_budget(f.read(_RECORD).decode("ascii", "replace"))
-        except FileNotFoundError:
-            return 0.0, 0.0
+
+def _read_record(fd: int) -> tuple[float, float]:
+    return _parse_budget(os.pread(fd, _RECORD, 0).decode("ascii", "replace"))
 
 
 class Meter:
