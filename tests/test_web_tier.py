@@ -116,3 +116,170 @@ def test_a_query_given_up_in_the_queue_is_never_run() -> None:
         assert answers and b"true" in answers[0]  # the given-up query was not run: the worker is free
     finally:
         engine.close()
+
+
+# ---------------------------------------------------------------- the result cache
+
+
+def _cache(max_bytes: int):
+    from lemap_graph.engine.cache import ResultCache
+
+    return ResultCache(max_bytes)
+
+
+def _answer(body: bytes):
+    from lemap_graph.engine import Answer
+
+    return Answer(body, "application/sparql-results+json", "select")
+
+
+def test_the_cache_never_holds_more_than_its_bytes_and_drops_the_least_recently_used_first() -> None:
+    cache = _cache(8 * 1000)
+    requests = [(f"SELECT {i}", None, "http://x/sparql", (), ()) for i in range(40)]
+    for request in requests[:3]:
+        assert cache.put(1, request, _answer(b"x" * 500))
+    cache.get(1, requests[0])  # used again: the second is now the least recently used
+    for request in requests[3:]:
+        cache.put(1, request, _answer(b"x" * 500))
+        assert cache.size <= cache.max_bytes
+    assert cache.get(1, requests[0]) is None and cache.get(1, requests[-1]) is not None
+    assert 0 < len(cache) <= cache.max_bytes // 500
+
+
+def test_an_answer_larger_than_an_eighth_of_the_cache_is_not_kept() -> None:
+    cache = _cache(8 * 1000)
+    request = ("SELECT *", None, "http://x/sparql", (), ())
+    assert not cache.put(1, request, _answer(b"x" * 1000))
+    assert cache.get(1, request) is None and cache.size == 0
+
+
+def test_a_new_version_drops_every_kept_answer() -> None:
+    cache = _cache(100_000)
+    for i in range(5):
+        cache.put(7, (f"ASK {{ {i} }}", None, "", (), ()), _answer(b"{}"))
+    assert len(cache) == 5
+    assert cache.get(8, ("ASK { 0 }", None, "", (), ())) is None
+    assert len(cache) == 0 and cache.size == 0
+
+
+def test_a_disabled_cache_keeps_nothing() -> None:
+    cache = _cache(0)
+    assert not cache.put(1, ("ASK {}", None, "", (), ()), _answer(b"{}"))
+
+
+EX = "http://example.org/"
+JSON = "application/sparql-results+json"
+NAMES = "SELECT ?name WHERE { ?s <http://example.org/name> ?name } ORDER BY ?name"
+
+
+def _small_store():
+    import pyoxigraph as ox
+
+    store = ox.Store()
+    store.add(ox.Quad(ox.NamedNode(EX + "a"), ox.NamedNode(EX + "name"), ox.Literal("first"), ox.NamedNode(EX + "g1")))
+    return store
+
+
+@pytest.fixture()
+def app():
+    from browser import app_over
+
+    with app_over(_small_store(), LEMAP_CLIENT_QUERIES=1) as app:
+        yield app
+
+
+def _names(response) -> list[str]:
+    return [b["name"]["value"] for b in response.get_json(force=True)["results"]["bindings"]]
+
+
+def test_a_repeated_query_is_answered_from_the_cache_with_the_same_answer(app) -> None:
+    client = app.test_client()
+    first = client.get("/sparql", query_string={"query": NAMES}, headers={"Accept": JSON})
+    again = client.get("/sparql", query_string={"query": NAMES}, headers={"Accept": JSON})
+    assert (first.status_code, again.status_code) == (200, 200)
+    assert first.headers["X-Lemap-Cache"] == "miss" and again.headers["X-Lemap-Cache"] == "hit"
+    assert again.data == first.data and _names(again) == ["first"]
+    assert again.headers["Content-Type"] == first.headers["Content-Type"]
+    assert "X-Lemap-Cache" in again.headers["Access-Control-Expose-Headers"]
+
+
+def test_an_import_invalidates_the_cached_answers(app) -> None:
+    client = app.test_client()
+    client.get("/sparql", query_string={"query": NAMES}, headers={"Accept": JSON})
+    engine = app.extensions["lemap"].engine
+    engine.write_graph(EX + "g2", b'<http://example.org/b> <http://example.org/name> "second" .\n')
+    after = client.get("/sparql", query_string={"query": NAMES}, headers={"Accept": JSON})
+    assert after.headers["X-Lemap-Cache"] == "miss" and _names(after) == ["first", "second"]
+    engine.drop_graph(EX + "g2")
+    dropped = client.get("/sparql", query_string={"query": NAMES}, headers={"Accept": JSON})
+    assert dropped.headers["X-Lemap-Cache"] == "miss" and _names(dropped) == ["first"]
+
+
+def test_the_exact_request_is_the_key(app) -> None:
+    client = app.test_client()
+    client.get("/sparql", query_string={"query": NAMES}, headers={"Accept": JSON})
+    csv = client.get("/sparql", query_string={"query": NAMES}, headers={"Accept": "text/csv"})
+    assert csv.headers["X-Lemap-Cache"] == "miss" and csv.headers["Content-Type"].startswith("text/csv")
+    other_text = client.get("/sparql", query_string={"query": NAMES + " "}, headers={"Accept": JSON})
+    assert other_text.headers["X-Lemap-Cache"] == "miss"
+    named = client.get("/sparql", query_string={"query": NAMES, "default-graph-uri": EX + "g1"}, headers={"Accept": JSON})
+    assert named.headers["X-Lemap-Cache"] == "miss" and _names(named) == ["first"]
+
+
+def test_no_cache_runs_the_query_again_and_no_store_keeps_nothing(app) -> None:
+    client = app.test_client()
+    ask = {"query": "ASK { ?s ?p ?o }"}
+    client.get("/sparql", query_string=ask, headers={"Accept": JSON})
+    fresh = client.get("/sparql", query_string=ask, headers={"Accept": JSON, "Cache-Control": "no-cache"})
+    assert fresh.headers["X-Lemap-Cache"] == "miss" and fresh.get_json(force=True)["boolean"] is True
+    pragma = client.get("/sparql", query_string=ask, headers={"Accept": JSON, "Pragma": "no-cache"})
+    assert pragma.headers["X-Lemap-Cache"] == "miss"
+    unkept = {"query": "ASK { ?s ?p 'x' }"}
+    for _ in range(2):
+        r = client.get("/sparql", query_string=unkept, headers={"Accept": JSON, "Cache-Control": "no-store"})
+        assert r.headers["X-Lemap-Cache"] == "off"
+    assert client.get("/sparql", query_string=unkept, headers={"Accept": JSON}).headers["X-Lemap-Cache"] == "miss"
+
+
+def test_errors_are_never_cached(app) -> None:
+    client = app.test_client()
+    for _ in range(2):
+        r = client.get("/sparql", query_string={"query": "SELECT ?x WHERE { ?x"}, headers={"Accept": JSON})
+        assert r.status_code == 400 and "X-Lemap-Cache" not in r.headers
+
+
+def test_a_cache_hit_takes_no_slot_of_the_client() -> None:
+    """The client's one slot is taken by a running query; a repeat of an earlier query still answers, from memory."""
+    from browser import app_over
+
+    with app_over(_small_store(), LEMAP_CLIENT_QUERIES=1, LEMAP_QUERY_TIMEOUT=2) as app:
+        _hit_while_the_slot_is_taken(app)
+
+
+def _hit_while_the_slot_is_taken(app) -> None:
+    import threading
+
+    client = app.test_client()
+    client.get("/sparql", query_string={"query": NAMES}, headers={"Accept": JSON})
+    slow, results = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n2 ?o . ?q ?r ?t }", []
+    app.extensions["lemap"].engine.write_graph(
+        EX + "g3", b"".join(b'<http://example.org/s%d> <http://example.org/p> "%d" .\n' % (i, i) for i in range(60)))
+    client.get("/sparql", query_string={"query": NAMES}, headers={"Accept": JSON})  # kept over the new data
+    running = threading.Thread(target=lambda: results.append(client.post("/sparql", data={"query": slow})))
+    running.start()
+    time.sleep(0.5)
+    refused = client.post("/sparql", data={"query": "ASK {}"})
+    hit = client.get("/sparql", query_string={"query": NAMES}, headers={"Accept": JSON})
+    running.join()
+    assert refused.status_code == 429
+    assert hit.status_code == 200 and hit.headers["X-Lemap-Cache"] == "hit"
+
+
+def test_the_cache_can_be_turned_off() -> None:
+    from browser import app_over
+
+    with app_over(_small_store(), LEMAP_RESULT_CACHE_MB=0) as app:
+        client = app.test_client()
+        for _ in range(2):
+            r = client.get("/sparql", query_string={"query": NAMES}, headers={"Accept": JSON})
+            assert r.status_code == 200 and r.headers["X-Lemap-Cache"] == "off"
