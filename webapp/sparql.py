@@ -94,17 +94,16 @@ def _answer(engine, params: ProtocolRequest) -> tuple[Answer, str]:
     answer kept; one with ``no-store`` is run and not kept. A hit is no query: it takes no slot of
     the client's and none of its budget.
     """
-    cache, accept = current_app.extensions[CACHE_EXTENSION], request.headers.get("Accept")
+    cache, accept, base = current_app.extensions[CACHE_EXTENSION], request.headers.get("Accept"), request.base_url
     directives = _cache_directives()
     if not cache.max_bytes or "no-store" in directives:
-        return engine.run(params.query, accept=accept, base_iri=request.base_url, client=client_of(request),
-                          **params.dataset), "off"
+        return engine.run(params.query, accept=accept, base_iri=base, client=client_of(request), **params.dataset), "off"
     version = engine.version  # read first: an answer run while the data change is kept under the old version
-    key = (params.query, accept, request.base_url, params.default_graphs, params.named_graphs)
+    key = (params.query, accept, base, params.default_graphs, params.named_graphs)
     kept = None if "no-cache" in directives else cache.get(version, key)
     if kept is not None:
         return kept, "hit"
-    answer = engine.run(params.query, accept=accept, base_iri=request.base_url, client=client_of(request), **params.dataset)
+    answer = engine.run(params.query, accept=accept, base_iri=base, client=client_of(request), **params.dataset)
     cache.put(version, key, answer)
     return answer, "miss"
 
