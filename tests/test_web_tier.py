@@ -86,7 +86,7 @@ CARTESIAN = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j
 
 
 def test_a_query_given_up_in_the_queue_is_never_run() -> None:
-    """The request goes with the connection; a client that gives up closes it, and no worker runs it after."""
+    """A client that gives up in the queue closes its connection; the worker that takes it later runs nothing."""
     import threading
 
     import pyoxigraph as ox

@@ -46,8 +46,6 @@ _DUMP_SECONDS = 300.0
 #: Lanes and the priority of their workers: the public endpoint's yield the CPU to the pages'.
 APP, PUBLIC = "app", "public"
 _PUBLIC_NICE = 10
-#: Requests up to this size go with the connection (well within a Unix socket's buffer, so sending never waits).
-_EARLY_BYTES = 32 * 1024
 
 
 class LocalEngine(SparqlEngine):
@@ -179,13 +177,7 @@ class LocalEngine(SparqlEngine):
 
     def _try(self, lane: str, request: bytes, timeout: float, meter: Meter) -> dict | None:
         conn = self._connect(lane)
-        # A small request is sent with the connection, before a worker takes it: the worker finds it
-        # waiting and needs no second wake-up. Should this client give up first, the worker's hello
-        # fails on the closed socket, so nothing is run for nobody.
-        early = len(request) <= _EARLY_BYTES
         try:
-            if early:
-                conn.send_frame(request)
             wait = self.limits.queue_seconds if lane == PUBLIC else timeout + self.limits.queue_seconds
             try:
                 hello = conn.recv(wait)
@@ -199,8 +191,7 @@ class LocalEngine(SparqlEngine):
             self._isolated = bool(hello.get("isolated"))
             taken = time.monotonic()  # the client's budget is charged from here: the worker is its own
             try:
-                if not early:
-                    conn.send_frame(request)
+                conn.send_frame(request)
                 return conn.recv(timeout)
             except TimeoutError:
                 _kill(hello["pid"])
