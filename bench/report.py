@@ -73,6 +73,8 @@ class Timing:
 
 #: The servers a run can compare, lemap first; the others are the peers a user would pick instead.
 SERVERS = ("lemap", "oxigraph", "oxigraph-memory", "rdflib-endpoint")
+#: The key of lemap's web-tier figures on one query text repeated, which its result cache answers.
+CACHED = "lemap-cached"
 #: The peer each query's ``ratio`` is taken against (``oxigraph serve`` on disk, as in every earlier run).
 BASELINE = "oxigraph"
 #: A query is one of the heavier ones when the peer takes at least this long (ms).

@@ -234,7 +234,8 @@ class Check:
 def count_of(url: str, text: str, timeout: float = 30.0) -> int | None:
     """The ``?n`` of the one row a count query answers (None on an error, no row or not a number)."""
     request = urllib.request.Request(url, data=text.encode("utf-8"), method="POST", headers={
-        "Content-Type": "application/sparql-query", "Accept": "application/sparql-results+json"})
+        "Content-Type": "application/sparql-query", "Accept": "application/sparql-results+json",
+        "Cache-Control": "no-cache"})  # an answer from lemap's result cache would say nothing of a new worker
     try:
         with urllib.request.urlopen(request, timeout=timeout) as r:
             rows = json.loads(r.read())["results"]["bindings"]

@@ -7,12 +7,15 @@ same with one thread per connection, and the table says so (Python clients satur
 
 from __future__ import annotations
 
+import itertools
+import json
 import re
 import shutil
 import subprocess
+import tempfile
 import threading
 import time
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from .client import RESULTS_JSON, SparqlClient
 from .report import Throughput, percentile
@@ -70,21 +73,49 @@ def get_url(endpoint: str, query: str) -> str:
     return f"{endpoint}?{urlencode({'query': query})}"
 
 
-def run_wrk(endpoint: str, query: str, *, connections: int, seconds: float, timeout_s: float = 30.0) -> Throughput:
-    """``wrk`` with one thread keeping ``connections`` connections busy on GET ``query`` for ``seconds``."""
+def distinct_script(endpoint: str, query: str) -> str:
+    """A wrk Lua script that sends ``query`` with a different last line each time (``# 1``, ``# 2`` …).
+
+    Every request is then a query text the server has not seen, so no result cache (lemap's, or a
+    proxy's) can answer it: the figure is the engine and web tier at work. The request is two fixed
+    strings around a counter, so wrk spends next to nothing making it.
+
+    >>> print(distinct_script("http://127.0.0.1:1/sparql", "ASK {}").splitlines()[0])
+    local head = "GET /sparql?query=ASK+%7B%7D%0A%23+"
+    """
+    parts = urlsplit(get_url(endpoint, query + "\n# "))
+    head = f"GET {parts.path}?{parts.query}"
+    tail = f" HTTP/1.1\r\nHost: {parts.netloc}\r\nAccept: {RESULTS_JSON}\r\n\r\n"
+    return (f"local head = {json.dumps(head)}\nlocal tail = {json.dumps(tail)}\nlocal n = 0\n"
+            "request = function()\n  n = n + 1\n  return head .. n .. tail\nend\n")
+
+
+def run_wrk(endpoint: str, query: str, *, connections: int, seconds: float, timeout_s: float = 30.0,
+            distinct: bool = False) -> Throughput:
+    """``wrk`` with one thread keeping ``connections`` connections busy on GET ``query`` for ``seconds``.
+
+    :param distinct: a different query text each request (:func:`distinct_script`) instead of the same one.
+    """
     argv = [wrk_binary() or "wrk", "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency",
             f"--timeout={max(1, round(timeout_s))}s", "-H", f"Accept: {RESULTS_JSON}", get_url(endpoint, query)]
-    done = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + timeout_s + 30)
+    with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
+        if distinct:
+            script.write(distinct_script(endpoint, query))
+            script.flush()
+            argv[1:1] = ["-s", script.name]
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + timeout_s + 30)
     if done.returncode != 0:
         raise RuntimeError(f"wrk failed with status {done.returncode}: {done.stderr.strip()[:300]}")
     return parse_wrk(done.stdout, connections)
 
 
-def run_clients(endpoint: str, query: str, *, connections: int, seconds: float, timeout_s: float = 30.0) -> Throughput:
+def run_clients(endpoint: str, query: str, *, connections: int, seconds: float, timeout_s: float = 30.0,
+                distinct: bool = False) -> Throughput:
     """The bench's own client: ``connections`` threads POSTing ``query`` over their own connection for ``seconds``."""
     lock = threading.Lock()
     latencies: list[float] = []
     failed = [0]
+    counter = itertools.count(1)
     deadline = time.monotonic() + seconds
 
     def client() -> None:
@@ -92,7 +123,7 @@ def run_clients(endpoint: str, query: str, *, connections: int, seconds: float, 
         c = SparqlClient(endpoint, timeout=timeout_s)
         try:
             while time.monotonic() < deadline:
-                reply = c.query(query)
+                reply = c.query(f"{query}\n# {next(counter)}" if distinct else query)
                 with lock:
                     latencies.append(reply.ms)
                     failed[0] += 0 if reply.ok else 1
@@ -112,7 +143,7 @@ def run_clients(endpoint: str, query: str, *, connections: int, seconds: float, 
                       percentile(done, 50), percentile(done, 99))
 
 
-def measure(endpoint: str, query: str, *, connections: int, seconds: float) -> Throughput:
+def measure(endpoint: str, query: str, *, connections: int, seconds: float, distinct: bool = False) -> Throughput:
     """:func:`run_wrk` when wrk is installed, else :func:`run_clients`."""
     runner = run_wrk if wrk_binary() else run_clients
-    return runner(endpoint, query, connections=connections, seconds=seconds)
+    return runner(endpoint, query, connections=connections, seconds=seconds, distinct=distinct)

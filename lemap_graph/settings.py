@@ -43,6 +43,7 @@ _TABLE = (
     Setting("LEMAP_CLIENT_WINDOW_SECONDS", 60.0, "The window of the per-client query-time budget, in seconds.", float),
     Setting("LEMAP_PROXY_HOPS", 0, "Reverse proxies in front of the app whose X-Forwarded-For/-Proto are trusted (0: none); the client address the per-client limits count is taken from them.", int),
     Setting("LEMAP_WEB_PROCESSES", 0, "Web processes `lemap serve` runs (gevent, each over the same engine pool); 0 for one per core.", int),
+    Setting("LEMAP_RESULT_CACHE_MB", 32.0, "Memory (MiB) each web process keeps endpoint answers in, keyed on the data's version and the exact request; repeats are answered from it (header X-Lemap-Cache), Cache-Control: no-cache skips it. 0 for no cache.", float),
     Setting("LEMAP_WORKER_MEMORY_MB", 2048, "Memory (MiB) a query worker may use beyond the shared data; 0 for no cap.", int),
     Setting("LEMAP_BASE_IRI", "https://w3id.org/lemap/", "Base of the entity IRIs the app serves under /id/.", str),
     Setting("LEMAP_NETWORK_BACKEND", "auto", "Backend of the network metrics: auto (igraph when installed), networkx or igraph.", str),

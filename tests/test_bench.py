@@ -507,3 +507,26 @@ def test_the_summary_has_a_row_per_server_and_the_ratios_per_dataset() -> None:
     assert "| toy | lemap | 2.50 | 300 MiB | 900 MiB | 500.0 | 900.0 |" in text
     assert "| toy | rdflib-endpoint | not run | | | | |" in text
     assert "| toy | 0.100 | 0.77 | 3.00 | 1.80 | 0.09 |" in text
+
+
+def test_the_result_cache_figure_is_its_own_row_beside_the_uncached_one() -> None:
+    d = toy_figures()
+    d.throughput[report.CACHED] = {1: report.Throughput("wrk", 1, 20_000, 0, 10.0), 8: report.Throughput("wrk", 8, 30_000, 0, 10.0)}
+    text = tables.markdown(d)
+    assert "| the same lookup repeated, 1 / 8 connections (req/s) | 2,000.0 / 3,000.0 |" in text
+    assert "| lemap / oxigraph in memory at 8 connections | 0.09 | ≥ 0.10 | no |" in text  # never the cached figure
+    assert "| the same, one query repeated (lemap's result cache answers) | 0.30 | ≥ 0.10 | yes |" in text
+    assert "a query text not sent before" in text
+    assert tables.summary([d]).splitlines()[-1].endswith("| 0.09 | 0.30 |")
+
+
+def test_the_distinct_load_never_sends_the_same_text_twice() -> None:
+    from urllib.parse import parse_qs, urlsplit
+
+    from bench.throughput import distinct_script
+
+    script = distinct_script("http://127.0.0.1:9/sparql", "ASK {}")
+    head = script.split('"')[1]
+    texts = {parse_qs(urlsplit(head + str(n)).query)["query"][0] for n in range(1, 50)}
+    assert len(texts) == 49 and all(t.startswith("ASK {}\n# ") for t in texts)
+    assert "n = n + 1" in script and "Accept: application/sparql-results+json" in script

@@ -10,11 +10,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from lemap_graph import syntax
-from lemap_graph.engine import SD_PREFIXES, QueryError, negotiate, service_description
+from lemap_graph.engine import SD_PREFIXES, Answer, QueryError, negotiate, service_description
+from lemap_graph.engine.cache import ResultCache
 from lemap_graph.formats import serialize_triples
 from lemap_graph.queries import PREFIXES
 
@@ -29,6 +30,9 @@ FORM = "application/x-www-form-urlencoded"
 DIRECT = "application/sparql-query"
 UPDATE = "application/sparql-update"
 TRUNCATED_HEADER = "X-Lemap-Truncated"
+#: Says whether the answer came from the result cache: hit, miss (run, and kept) or off (run, not kept).
+CACHE_HEADER = "X-Lemap-Cache"
+CACHE_EXTENSION = "lemap-results"
 
 
 @dataclass(frozen=True)
@@ -64,24 +68,58 @@ def endpoint() -> Response:
             return _describe_service()
         if request.method == "GET" and _wants_page():
             return _open_in_workbench(params.query)
-        engine = get_state().engine
-        answer = engine.run(params.query, accept=request.headers.get("Accept"), base_iri=request.base_url,
-                            client=client_of(request), **params.dataset)
+        answer, cached = _answer(get_state().engine, params)
     except QueryError as e:
         return error_response(worded(e, params.query if params else None))
     except Exception:  # the client gets JSON, never a stack trace
         log.exception("SPARQL endpoint failure")
         return error_response(QueryError(500, "internal error while answering the query"))
     response = Response(answer.body, status=200, content_type=answer.content_type)
+    response.headers[CACHE_HEADER] = cached
     if answer.truncated:
         response.headers[TRUNCATED_HEADER] = str(answer.limit)
     return response
 
 
+@bp.record_once
+def _make_cache(setup) -> None:
+    megabytes = float(setup.app.config.get("LEMAP_RESULT_CACHE_MB") or 0)
+    setup.app.extensions[CACHE_EXTENSION] = ResultCache(int(megabytes * 1024 * 1024))
+
+
+def _answer(engine, params: ProtocolRequest) -> tuple[Answer, str]:
+    """The query's answer from the result cache or the engine, and which (``hit``, ``miss`` or ``off``).
+
+    A request with ``Cache-Control: no-cache`` (or ``Pragma: no-cache``) is run again and its
+    answer kept; one with ``no-store`` is run and not kept. A hit is no query: it takes no slot of
+    the client's and none of its budget.
+    """
+    cache, accept, base = current_app.extensions[CACHE_EXTENSION], request.headers.get("Accept"), request.base_url
+    directives = _cache_directives()
+    if not cache.max_bytes or "no-store" in directives:
+        return engine.run(params.query, accept=accept, base_iri=base, client=client_of(request), **params.dataset), "off"
+    version = engine.version  # read first: an answer run while the data change is kept under the old version
+    key = (params.query, accept, base, params.default_graphs, params.named_graphs)
+    kept = None if "no-cache" in directives else cache.get(version, key)
+    if kept is not None:
+        return kept, "hit"
+    answer = engine.run(params.query, accept=accept, base_iri=base, client=client_of(request), **params.dataset)
+    cache.put(version, key, answer)
+    return answer, "miss"
+
+
+def _cache_directives() -> set[str]:
+    headers = request.headers
+    if "Cache-Control" not in headers and "Pragma" not in headers:
+        return set()
+    given = f"{headers.get('Cache-Control', '')},{headers.get('Pragma', '')}".lower()
+    return {d.strip().split("=")[0] for d in given.split(",") if d.strip()}
+
+
 @bp.after_request
 def _cors(response: Response) -> Response:
     response.headers["Access-Control-Allow-Origin"] = "*"
-    response.headers["Access-Control-Expose-Headers"] = TRUNCATED_HEADER
+    response.headers["Access-Control-Expose-Headers"] = f"{TRUNCATED_HEADER}, {CACHE_HEADER}"
     response.vary.add("Accept")
     return response
 

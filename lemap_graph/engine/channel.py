@@ -41,10 +41,12 @@ class Channel:
 
     def send(self, obj) -> None:
         """Send one object."""
-        data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
-        header = _SHORT.pack(len(data)) if len(data) <= 0x7FFFFFFF else _SHORT.pack(-1) + _LONG.pack(len(data))
+        self.send_frame(frame(obj))
+
+    def send_frame(self, data: bytes) -> None:
+        """Send one object already made into a frame by :func:`frame`."""
         self.sock.settimeout(None)
-        self.sock.sendall(header + data)
+        self.sock.sendall(data)
 
     def recv(self, timeout: float | None):
         """Receive one object, waiting at most ``timeout`` seconds for it to begin.
@@ -78,3 +80,9 @@ class Channel:
             self.sock.close()
         except OSError:
             pass
+
+
+def frame(obj) -> bytes:
+    """One object as the bytes :meth:`Channel.send` writes: its length, then its pickle."""
+    data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+    return (_SHORT.pack(len(data)) if len(data) <= 0x7FFFFFFF else _SHORT.pack(-1) + _LONG.pack(len(data))) + data

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 import sys
 from dataclasses import dataclass, field
@@ -225,22 +226,38 @@ def check_query(
     ...
     lemap_graph.engine.errors.QueryRejected: 400: SERVICE is not allowed: this endpoint makes no outbound requests (line 1, column 7)
     """
+    vet = _vet_remembered if len(text) <= REMEMBERED_CHARS else _vet
+    plans = vet(text, limits.max_query_bytes, limits.max_nesting, base_iri)
+    if graphs is not None:  # the store's graphs change: this part is never remembered
+        for plan in plans:
+            _check_from(plan, graphs)
+    return plans[-1]
+
+
+def _vet(text: str, max_bytes: int, max_nesting: int, base_iri: str | None) -> tuple[QueryPlan, ...]:
+    """Every check that depends on the text alone; a plan per reading (as written, escapes decoded)."""
     size = len(text.encode("utf-8", "surrogatepass"))
-    if size > limits.max_query_bytes:
-        raise QueryRejected(413, f"the query is {size} bytes; the limit is {limits.max_query_bytes} bytes")
+    if size > max_bytes:
+        raise QueryRejected(413, f"the query is {size} bytes; the limit is {max_bytes} bytes")
     decoded, offsets = decode_escapes(text)
     views = [_View(text, _significant(text))]
     if offsets:
         views.append(_View(decoded, _significant(decoded), offsets))
     for view in views:
-        _check_nesting(view, text, limits.max_nesting)
+        _check_nesting(view, text, max_nesting)
     for view in views:
         _check_service(view, text)
-    plans = [_plan(view, text, base_iri) for view in views]
-    if graphs is not None:
-        for plan in plans:
-            _check_from(plan, graphs)
-    return plans[-1]
+    return tuple(_plan(view, text, base_iri) for view in views)
+
+
+#: Texts up to this many characters have their verdict remembered, so the cache holds at most
+#: REMEMBERED_VERDICTS × REMEMBERED_CHARS characters (about 2 MB); longer ones are vetted every time.
+REMEMBERED_CHARS = 4096
+REMEMBERED_VERDICTS = 512
+# Clients repeat the same query text (pages, dashboards, polling scripts): tokenizing it again costs
+# more than the rest of the web tier's work for a small answer. Only passing verdicts are kept
+# (lru_cache keeps nothing when the call raises), and they are pure functions of the arguments.
+_vet_remembered = functools.lru_cache(maxsize=REMEMBERED_VERDICTS)(_vet)
 
 
 def _significant(text: str) -> tuple[Token, ...]:

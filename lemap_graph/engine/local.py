@@ -30,9 +30,9 @@ from typing import Any, Mapping
 import pyoxigraph as ox
 
 from ..store import META_GRAPH, PROJECT_ROOT, drop_graph, write_graph
-from .admission import Admission
+from .admission import Admission, Meter
 from .base import Answer, EngineResult, SparqlEngine, _node
-from .channel import Channel
+from .channel import Channel, frame
 from .durable import DurableStore
 from .errors import EngineBusy, QueryError, QueryOutOfMemory, QueryRejected, QueryTimeout, WorkerCrashed
 from .guard import QueryPlan, check_query
@@ -162,11 +162,11 @@ class LocalEngine(SparqlEngine):
 
     def _call(self, lane: str, message: dict, *, timeout: float | None = None, client: str | None = None) -> dict:
         timeout = self.limits.timeout if timeout is None else timeout
-        message = {"timeout": timeout, "max_rows": self.limits.max_rows, **message}
+        request = frame({"timeout": timeout, "max_rows": self.limits.max_rows, **message})
         self.start()
-        with self.admission.slot(client if lane == PUBLIC else None):
+        with self.admission.slot(client if lane == PUBLIC else None) as meter:
             for _ in range(10):  # a retiring worker may take a connection and leave: the next one answers
-                reply = self._try(lane, message, timeout)
+                reply = self._try(lane, request, timeout, meter)
                 if reply is not None:
                     break
             else:
@@ -175,7 +175,7 @@ class LocalEngine(SparqlEngine):
             raise QueryError(reply["status"], reply["message"], reply.get("line"), reply.get("column"))
         return reply
 
-    def _try(self, lane: str, message: dict, timeout: float) -> dict | None:
+    def _try(self, lane: str, request: bytes, timeout: float, meter: Meter) -> dict | None:
         conn = self._connect(lane)
         try:
             wait = self.limits.queue_seconds if lane == PUBLIC else timeout + self.limits.queue_seconds
@@ -189,14 +189,17 @@ class LocalEngine(SparqlEngine):
             if hello["generation"] < self.version:
                 return None  # a worker over older data, retiring: the next one has the new data
             self._isolated = bool(hello.get("isolated"))
-            conn.send(message)
+            taken = time.monotonic()  # the client's budget is charged from here: the worker is its own
             try:
+                conn.send_frame(request)
                 return conn.recv(timeout)
             except TimeoutError:
                 _kill(hello["pid"])
                 raise QueryTimeout(timeout) from None
             except (EOFError, OSError):
                 raise self._crashed(hello["pid"]) from None
+            finally:
+                meter.ran(time.monotonic() - taken)
         finally:
             conn.close()
 
