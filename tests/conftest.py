@@ -29,6 +29,15 @@ def pytest_collection_modifyitems(config, items):
         items[:] = kept
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_call(item):
+    """On an external server: before the test runs, the server holds the data of the app it uses."""
+    import remote_apps
+
+    if remote_apps.remote():
+        remote_apps.sync(list(item.funcargs.values()))
+
+
 @pytest.fixture(scope="session")
 def curated_store():
     """An in-memory store built once per session from the real sources (ontology, schemes, data/triples)."""
