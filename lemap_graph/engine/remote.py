@@ -21,7 +21,7 @@ import threading
 import time
 import uuid
 import weakref
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Callable, Mapping
 from urllib.parse import urlencode, urlsplit
 
 import pyoxigraph as ox
@@ -37,6 +37,7 @@ from .limits import Limits
 from .loader import load_sources  # noqa: F401  (lemap build --endpoint loads through it)
 from .negotiation import negotiate, not_acceptable
 from .results import capped as _capped, error_reply, serialize as _serialize
+from .updates import inserts
 
 #: The graph holding the revision stamp; outside :data:`GRAPH_BASE`, so queries never see it.
 REVISION_GRAPH = "https://w3id.org/lemap/revision"
@@ -305,7 +306,7 @@ class RemoteEngine(SparqlEngine):
         triples = _parse_ntriples(ntriples, node.value)
         operations = [f"DROP SILENT GRAPH {node}"] if replace else []
         operations.append(f"DELETE WHERE {{ GRAPH {META_GRAPH} {{ {node} ?p ?o }} }}")
-        operations += _inserts(node, triples) + _inserts(META_GRAPH, [q.triple for q in meta])
+        operations += inserts(node, triples) + inserts(META_GRAPH, [q.triple for q in meta])
         self._update(operations)
         rows = self._select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {node} {{ ?s ?p ?o }} }}", ())
         return int(rows[0][0].value) if rows and rows[0][0] is not None else 0
@@ -481,54 +482,6 @@ def _parse_ntriples(ntriples: bytes, graph: str) -> list[ox.Triple]:
         return list(ox.parse(ntriples, format=ox.RdfFormat.N_TRIPLES))
     except SyntaxError as e:
         raise SourceError(graph, e.lineno, e.offset, str(e.msg if e.msg else e)) from None
-
-
-def _inserts(graph: ox.NamedNode, triples: list[ox.Triple], batch: int = 200) -> list[str]:
-    """Insert operations in batches Virtuoso compiles (it caps the SQL one operation generates).
-
-    Triples without blank nodes go in ``INSERT DATA``; triples sharing blank nodes go together in
-    one ``INSERT { … } WHERE {}`` template, since Virtuoso refuses blank nodes in INSERT DATA and a
-    template keeps a shared blank node one node.
-    """
-    ground = [t for t in triples if not _has_blank(t)]
-    operations = [f"INSERT DATA {{ GRAPH {graph} {{ {_block(ground[i:i + batch])} }} }}" for i in range(0, len(ground), batch)]
-    template: list[ox.Triple] = []
-    for group in _blank_groups([t for t in triples if _has_blank(t)]):
-        template += group
-        if len(template) >= batch:
-            operations.append(f"INSERT {{ GRAPH {graph} {{ {_block(template)} }} }} WHERE {{}}")
-            template = []
-    if template:
-        operations.append(f"INSERT {{ GRAPH {graph} {{ {_block(template)} }} }} WHERE {{}}")
-    return operations
-
-
-def _has_blank(t: ox.Triple) -> bool:
-    return isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode)
-
-
-def _blank_groups(triples: list[ox.Triple]) -> list[list[ox.Triple]]:
-    """The triples split into groups that share no blank node (union-find over blank node labels)."""
-    parent: dict[str, str] = {}
-
-    def root(x: str) -> str:
-        while parent.setdefault(x, x) != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for t in triples:
-        ends = [n.value for n in (t.subject, t.object) if isinstance(n, ox.BlankNode)]
-        parent[root(ends[0])] = root(ends[-1])
-    groups: dict[str, list[ox.Triple]] = {}
-    for t in triples:
-        node = t.subject if isinstance(t.subject, ox.BlankNode) else t.object
-        groups.setdefault(root(node.value), []).append(t)
-    return list(groups.values())
-
-
-def _block(triples: Iterable[ox.Triple]) -> str:
-    return " ".join(f"{t.subject} {t.predicate} {t.object} ." for t in triples)
 
 
 def _urlencode(params) -> bytes:
