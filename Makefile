@@ -9,7 +9,7 @@ STAMP    = $(VENV)/.installed-$(shell cat pyproject.toml $(LOCK) | cksum | cut -
 HOST    ?= 127.0.0.1
 PORT    ?= 5000
 
-.PHONY: setup assets browser build serve test bench clean lock audit loadtest
+.PHONY: setup assets browser build serve test bench clean lock audit loadtest test-engines virtuoso
 
 setup: $(STAMP) assets
 
@@ -70,6 +70,31 @@ port-free:
 
 test: setup browser
 	$(BIN)/python -m pytest
+	$(MAKE) --no-print-directory test-engines
+
+# The web tests again on each external SPARQL server (`pytest --engine oxigraph|virtuoso`, one server per
+# run, started by the tests). Which files: every test file whose tests reach the app through the app
+# fixtures or app_over (pages, APIs, imports, search, reconciliation, adoption, network, linked data,
+# dumps, the workbench), found by the fixture names below; tests of the embedded engine's own contract
+# are marked embedded_only and left out. The named queries run on both servers in the main suite
+# (tests/test_remote_engine.py). pytest's exit 5 (no test ran) fails the target like any failure.
+ENGINES       ?= oxigraph virtuoso
+APP_FIXTURES   = app_over|curated_app|curated_client|web_app|web_client|live_server|live_server_factory|partner_app
+ENGINE_TESTS  ?= $(shell grep -lwE '$(APP_FIXTURES)' tests/test_*.py)
+ENGINE_ARGS   ?=
+
+test-engines: setup browser virtuoso
+	@for engine in $(ENGINES); do \
+	  echo "make test-engines: the web tests on $$engine"; \
+	  $(BIN)/python -m pytest $(ENGINE_TESTS) --engine $$engine -m 'not embedded_only' -q -p no:cacheprovider $(ENGINE_ARGS) \
+	    || exit $$?; \
+	done
+
+# Debian's Virtuoso Open Source 7, one of the two servers test-engines runs the web tests on.
+virtuoso:
+	@command -v virtuoso-t >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq virtuoso-opensource >/dev/null; \
+	  else echo "the engine tests need Debian's virtuoso-opensource: sudo apt-get install virtuoso-opensource" >&2; exit 1; fi; }
 
 # The benchmark's own dependencies (the oxigraph CLI, psutil): the `bench` extra, installed once per pyproject.toml.
 BENCH_STAMP = $(VENV)/.bench-installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)

@@ -19,6 +19,25 @@ def pytest_configure(config):
                                        "worker processes); deselected on external servers with -m 'not embedded_only'")
 
 
+def pytest_collection_modifyitems(config, items):
+    """On an external server, the tests of the embedded engine's own contract are deselected."""
+    if config.getoption("--engine") == "embedded":
+        return
+    kept = [item for item in items if item.get_closest_marker("embedded_only") is None]
+    if len(kept) < len(items):
+        config.hook.pytest_deselected(items=[item for item in items if item not in kept])
+        items[:] = kept
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_call(item):
+    """On an external server: before the test runs, the server holds the data of the app it uses."""
+    import remote_apps
+
+    if remote_apps.remote():
+        remote_apps.sync(list(item.funcargs.values()))
+
+
 @pytest.fixture(scope="session")
 def curated_store():
     """An in-memory store built once per session from the real sources (ontology, schemes, data/triples)."""

@@ -17,12 +17,17 @@ import pyoxigraph as ox
 
 from lemap_graph.engine import Limits
 from lemap_graph.engine.remote import RemoteEngine
+from lemap_graph.store import GRAPH_BASE, META_GRAPH
 
 #: The engine the web tests use: ``embedded`` (the default), ``oxigraph`` or ``virtuoso``.
 ENGINE = {"kind": "embedded"}
 
+#: Where a test store's default-graph triples go on a server (see :func:`_graphs_of`).
+DEFAULT_GRAPH = GRAPH_BASE + "default"
+
 _servers: dict = {}
 _loaded: dict[str, str | None] = {}
+_open: list[tuple[RemoteEngine, ox.Store, str]] = []  # the apps open now, (engine, store, fingerprint), oldest first
 
 
 def remote() -> bool:
@@ -47,21 +52,67 @@ def _fingerprint(store: ox.Store) -> str:
 
 def engine_over(store: ox.Store, limits: Limits) -> RemoteEngine:
     """A RemoteEngine over the session's server holding exactly ``store``'s named graphs."""
-    server = _server()
-    engine = server.engine(limits)
-    key = _fingerprint(store)
-    if _loaded.get(server.name) != key:
-        for graph in sorted(engine.graphs()):
-            engine.drop_graph(graph)
-        for graph in store.named_graphs():
-            data = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph) or b""
-            engine.write_graph(graph.value, data)
-        _loaded[server.name] = key
-    engine.loaded_version = engine.version
+    engine = _server().engine(limits)
+    _open.append((engine, store, _fingerprint(store)))
+    _load(store, _open[-1][2], engine)
     return engine
 
 
+def sync(used: list | None = None) -> None:
+    """Before a test: the server holds the data of the app the test uses.
+
+    ``used`` are the test's fixture values; the first app among them (a Flask app, its test client,
+    a live server) names the data. Without one, the app opened last. A module's app stays open while
+    another module-scoped or test's own app over other data is opened (and the server holds that),
+    so each test gets the data of its own app back here.
+    """
+    engines = [e for e in map(_engine_of, used or ()) if e is not None]
+    entries = [entry for entry in _open if engines and entry[0] is engines[0]] or _open[-1:]
+    if entries:
+        engine, store, key = entries[0]
+        if _loaded.get(_server().name) != key:
+            _load(store, key, engine)
+            engine.start()  # forget the graph list and revision it had seen
+            engine.loaded_version = engine.version
+
+
+def _engine_of(value) -> RemoteEngine | None:
+    """The remote engine behind a fixture value: a Flask app, its test client, or a live server."""
+    app = getattr(value, "application", None) or getattr(value, "app", None) or value
+    state = getattr(app, "extensions", {}).get("lemap") if isinstance(getattr(app, "extensions", None), dict) else None
+    engine = getattr(state, "engine", None)
+    return engine if isinstance(engine, RemoteEngine) else None
+
+
+def _load(store: ox.Store, key: str, engine: RemoteEngine) -> None:
+    """Make the server hold ``store`` (unless it already does) and remember ``engine``'s version."""
+    server = _server()
+    if _loaded.get(server.name) != key:
+        engine.start()  # the graphs the server holds now, not those this engine saw last
+        for graph in sorted(engine.graphs()):
+            engine.drop_graph(graph)
+        for graph, data in _graphs_of(store):
+            engine.write_graph(graph, data)
+        _loaded[server.name] = key
+    engine.loaded_version = engine.version
+
+
+def _graphs_of(store: ox.Store) -> list[tuple[str, bytes]]:
+    """``store``'s graphs as (IRI, N-Triples), in the order they can be written to a server.
+
+    Each write replaces what the meta graph says about its graph, so the meta graph goes last, or
+    the records the store holds would be deleted again. Triples in the store's default graph (a few
+    tests build a store without graphs) go into :data:`DEFAULT_GRAPH`: the embedded engine's queries
+    see them in their union, a server's only when they are in one of lemap's graphs.
+    """
+    graphs = sorted((g.value for g in store.named_graphs()), key=lambda g: (g == META_GRAPH.value, g))
+    found = [(g, store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(g)) or b"") for g in graphs]
+    default = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph()) or b""
+    return ([(DEFAULT_GRAPH, default)] if default.strip() else []) + found
+
+
 def release(engine: RemoteEngine) -> None:
-    """After a test: when it wrote to the server, the next test reloads it."""
+    """After an app: when it wrote to the server, the next app (or test) reloads it."""
+    _open[:] = [entry for entry in _open if entry[0] is not engine]
     if engine.version != getattr(engine, "loaded_version", None):
         _loaded.pop(_server().name, None)

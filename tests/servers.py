@@ -10,6 +10,7 @@ takes. Virtuoso answers SPARQL Update on its public endpoint only after ``GRANT 
 from __future__ import annotations
 
 import os
+import resource
 import shutil
 import signal
 import socket
@@ -27,6 +28,8 @@ from lemap_graph.engine.remote import RemoteEngine
 HOST = "127.0.0.1"
 #: The server-side time limit the servers are started with (seconds): a backstop behind the client's.
 SERVER_TIMEOUT_S = 30
+#: The address space a test server may take (bytes): a query that would take more fails it, not the machine.
+SERVER_MEMORY = 4 << 30
 VIRTUOSO_INSTALL = "apt-get install -y virtuoso-opensource (Debian's package; .ci/run installs it)"
 
 
@@ -84,7 +87,12 @@ def free_port() -> int:
 def _launch(argv: list[str], log: Path, cwd: Path) -> subprocess.Popen:
     with open(log, "ab") as out:
         return subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                cwd=str(cwd), start_new_session=True)
+                                cwd=str(cwd), start_new_session=True, preexec_fn=_cap_memory)
+
+
+def _cap_memory() -> None:
+    # In the child before exec: Virtuoso has no per-query memory cap that stops a string blow-up.
+    resource.setrlimit(resource.RLIMIT_AS, (SERVER_MEMORY, SERVER_MEMORY))
 
 
 def _wait_until_answering(server: SparqlServer, seconds: float) -> None:
@@ -145,7 +153,8 @@ def virtuoso_ini(folder: Path, sql_port: int, http_port: int) -> str:
     """A virtuoso.ini whose database, log and allowed directories are all in ``folder``.
 
     ``ResultSetMaxRows`` must stay above lemap's row cap, or Virtuoso cuts answers silently;
-    ``MaxQueryExecutionTime`` is the server's own backstop behind the client's deadline.
+    ``MaxQueryExecutionTime`` is the server's own backstop behind the client's deadline;
+    ``MaxQueryMem`` bounds the memory one query's hash tables and sorts take.
     """
     vsp = "/var/lib/virtuoso-opensource-7/vsp"
     return f"""[Database]
@@ -173,6 +182,7 @@ MaxDirtyBuffers = 6000
 CheckpointInterval = 60
 ThreadsPerQuery = 2
 MaxClientConnections = 20
+MaxQueryMem = 1G
 
 [HTTPServer]
 ServerPort = {HOST}:{http_port}

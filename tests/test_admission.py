@@ -36,6 +36,7 @@ def test_a_client_with_a_query_running_gets_429_and_pages_still_answer(web_store
         assert results[0].status_code == 503 and "timed out" in results[0].get_json()["message"]
 
 
+@pytest.mark.embedded_only  # the embedded pool's queue of workers
 def test_every_endpoint_worker_busy_is_503_with_retry_after(web_store) -> None:
     settings = dict(LEMAP_QUERY_TIMEOUT=3, LEMAP_CLIENT_QUERIES=0, LEMAP_WORKERS=1, LEMAP_QUEUE_SECONDS=0.5)
     with app_over(web_store, **settings) as app:
@@ -48,6 +49,7 @@ def test_every_endpoint_worker_busy_is_503_with_retry_after(web_store) -> None:
         running.join()
 
 
+@pytest.mark.embedded_only  # a query worker's memory cap
 def test_a_query_past_the_memory_cap_is_503_naming_the_limit(web_store) -> None:
     with app_over(web_store, LEMAP_WORKER_MEMORY_MB=100, LEMAP_QUERY_TIMEOUT=30) as app:
         client = app.test_client()

@@ -494,6 +494,7 @@ def test_labels_are_escaped(app) -> None:
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
 
 
+@pytest.mark.embedded_only  # a store changed in place, then reloaded
 def test_a_reloaded_store_gives_a_new_network(store) -> None:
     copy = ox.Store()
     copy.extend(store.quads_for_pattern(None, None, None, None))

@@ -191,6 +191,7 @@ def on_disk_store(path: Path) -> None:
     del store
 
 
+@pytest.mark.embedded_only  # the on-disk store reopened after a restart
 def test_a_restart_keeps_every_graph(tmp_path: Path) -> None:
     path = tmp_path / "store"
     on_disk_store(path)
@@ -265,6 +266,7 @@ def small_disk(tmp_path: Path):
     subprocess.run(["umount", "-l", str(mount)], check=False)
 
 
+@pytest.mark.embedded_only  # the on-disk store on a full disk
 def test_a_full_disk_fails_the_import_cleanly(small_disk: Path) -> None:
     path = small_disk / "store"
     on_disk_store(path)

@@ -443,9 +443,7 @@ VIRTUOSO_DIFFERS = {
     "unodc-partners": "Virtuoso's *-paths find nothing under a default-graph-uri dataset: one partner fewer",
     # named queries of the search and checks work (measured on them ahead of their merge)
     "search-entities": "Virtuoso returns some entity rows twice where Oxigraph returns them once",
-    "search-types": "Virtuoso's rdfs:subClassOf* from a subquery's classes misses the zero-length step under a dataset",
     "unstructured-figure-violation": "Virtuoso's SPARQL compiler fails on it (SP031 internal error: side effect var)",
-    "graph-provenance": "Virtuoso evaluates the origin's IF/COALESCE chain differently: curated graphs come out as partner",
 }
 
 

@@ -84,6 +84,20 @@ def _factory():
     return create_app()
 
 
+def _serve_remote(host: str, port: int, settings) -> None:
+    """gunicorn over an external SPARQL server; its web processes count each client's queries in one shared folder."""
+    import shutil
+    import tempfile
+
+    from lemap_graph.engine.remote import CLIENTS_DIR_ENV
+
+    os.environ[CLIENTS_DIR_ENV] = folder = tempfile.mkdtemp(prefix="lemap-clients-")
+    try:
+        _Gunicorn(_factory, gunicorn_options(host, port, settings)).run()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def serve(host: str, port: int, store_path: str | None) -> None:
     """Serve lemap on ``host:port`` with gunicorn until stopped (SIGINT/SIGTERM).
 
@@ -101,7 +115,7 @@ def serve(host: str, port: int, store_path: str | None) -> None:
         os.environ["LEMAP_STORE"] = str(store_path)
     settings = load_settings()
     if settings["LEMAP_SPARQL_ENDPOINT"]:  # an external server holds the data: no pool to start
-        _Gunicorn(_factory, gunicorn_options(host, port, settings)).run()
+        _serve_remote(host, port, settings)
         return
     # RocksDB's background threads must never start in the process gunicorn forks (a child would
     # wait forever for threads it does not have): the build and every open happen in other processes.

@@ -13,16 +13,21 @@ as one transaction; each also stamps a revision in :data:`REVISION_GRAPH` so eve
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import tempfile
 import threading
 import time
 import uuid
-from typing import Any, Callable, Iterable, Mapping
+import weakref
+from typing import Any, Callable, Mapping
 from urllib.parse import urlencode, urlsplit
 
 import pyoxigraph as ox
 
 from ..store import GRAPH_BASE, META_GRAPH, SourceError
+from .admission import Admission
 from .base import Answer, EngineResult, SparqlEngine, _node
 from .binding import substitute
 from .client import HttpClient, Reply
@@ -31,7 +36,8 @@ from .guard import QueryPlan, check_query
 from .limits import Limits
 from .loader import load_sources  # noqa: F401  (lemap build --endpoint loads through it)
 from .negotiation import negotiate, not_acceptable
-from .results import capped as _capped, serialize as _serialize
+from .results import capped as _capped, error_reply, serialize as _serialize
+from .updates import inserts
 
 #: The graph holding the revision stamp; outside :data:`GRAPH_BASE`, so queries never see it.
 REVISION_GRAPH = "https://w3id.org/lemap/revision"
@@ -40,6 +46,8 @@ _JSON = "application/sparql-results+json"
 _NTRIPLES = "application/n-triples"
 _FORM = "application/x-www-form-urlencoded"
 _LIST_EVERY = 60.0  # seconds: the graph list is read again at least this often, stamp or not
+#: The folder the web processes of one ``lemap serve`` share for per-client admission (set by the server).
+CLIENTS_DIR_ENV = "LEMAP_REMOTE_CLIENTS_DIR"
 _SPARQL_ACCEPT = {"results": _JSON, "graph": _NTRIPLES, None: f"{_JSON}, {_NTRIPLES};q=0.9"}
 
 
@@ -58,6 +66,8 @@ class RemoteEngine(SparqlEngine):
     :param union_default_graph: the server's default graph already is the union of lemap's graphs and it
         holds nothing else (``oxigraph serve --union-default-graph``): queries go without a dataset, which
         is many times faster than naming every graph (docs/deployment.md has the figures).
+    :param clients_dir: the folder per-client admission keeps its slots and budgets in, shared by the
+        web processes of one server (``LEMAP_REMOTE_CLIENTS_DIR``); a private temporary one by default.
 
     >>> engine = RemoteEngine("http://127.0.0.1:9/sparql", limits=Limits(timeout=2))
     >>> engine.query("ASK {}")
@@ -68,7 +78,7 @@ class RemoteEngine(SparqlEngine):
 
     def __init__(self, query_endpoint: str, *, update_endpoint: str | None = None, store_endpoint: str | None = None,
                  limits: Limits | None = None, refresh_seconds: float = 5.0, connect_timeout: float = 5.0,
-                 write_timeout: float = 300.0, union_default_graph: bool = False):
+                 write_timeout: float = 300.0, union_default_graph: bool = False, clients_dir: str | None = None):
         self.query_endpoint, self.update_endpoint, self.store_endpoint = query_endpoint, update_endpoint, store_endpoint
         self.limits = limits or Limits()
         self.refresh_seconds, self.write_timeout = refresh_seconds, write_timeout
@@ -80,6 +90,7 @@ class RemoteEngine(SparqlEngine):
         self._checked = self._listed = float("-inf")
         self._generation = 0
         self._server: str | None = None
+        self.admission = Admission(clients_dir or _private_folder(self), self.limits)
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any]) -> "RemoteEngine":
@@ -93,7 +104,8 @@ class RemoteEngine(SparqlEngine):
             raise ValueError("LEMAP_SPARQL_ENDPOINT is not set: there is no SPARQL server to use")
         return cls(endpoint, update_endpoint=settings.get("LEMAP_UPDATE_ENDPOINT") or None,
                    store_endpoint=settings.get("LEMAP_STORE_ENDPOINT") or None, limits=Limits.from_settings(settings),
-                   union_default_graph=bool(settings.get("LEMAP_SPARQL_UNION")))
+                   union_default_graph=bool(settings.get("LEMAP_SPARQL_UNION")),
+                   clients_dir=os.environ.get(CLIENTS_DIR_ENV) or None)
 
     # -- the server ------------------------------------------------------------------------------
 
@@ -268,14 +280,19 @@ class RemoteEngine(SparqlEngine):
         :param default_graphs: protocol ``default-graph-uri`` values; they override FROM.
         :param named_graphs: protocol ``named-graph-uri`` values; they override FROM NAMED.
         :param base_iri: the IRI relative IRIs in the query resolve against (sent as a BASE line before the query).
-        :param client: who asks; taken for the interface's sake, as the server does its own scheduling.
+        :param client: who asks (the endpoint's client address): its queries at once and its budget of query
+            time are limited as on the embedded engine (``LEMAP_CLIENT_QUERIES``, ``LEMAP_CLIENT_BUDGET_SECONDS``).
         """
         plan = self._check(text, base_iri)
         if plan.result_kind and negotiate(accept, plan.result_kind) is None:
             raise not_acceptable(plan.result_kind)
         sent = f"BASE {ox.NamedNode(base_iri)}\n{text}" if base_iri else text
         dataset = self._dataset(plan, default_graphs, named_graphs)
-        return self._answered(sent, plan, dataset, lambda answer: _serialize(answer, accept, self.limits.max_rows))
+        with self.admission.slot(client):
+            try:
+                return self._answered(sent, plan, dataset, lambda answer: _serialize(answer, accept, self.limits.max_rows))
+            except QueryError as e:
+                raise _in_our_words(e, text, plan, base_iri) from None
 
     # -- writes ----------------------------------------------------------------------------------
 
@@ -289,7 +306,7 @@ class RemoteEngine(SparqlEngine):
         triples = _parse_ntriples(ntriples, node.value)
         operations = [f"DROP SILENT GRAPH {node}"] if replace else []
         operations.append(f"DELETE WHERE {{ GRAPH {META_GRAPH} {{ {node} ?p ?o }} }}")
-        operations += _inserts(node, triples) + _inserts(META_GRAPH, [q.triple for q in meta])
+        operations += inserts(node, triples) + inserts(META_GRAPH, [q.triple for q in meta])
         self._update(operations)
         rows = self._select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {node} {{ ?s ?p ?o }} }}", ())
         return int(rows[0][0].value) if rows and rows[0][0] is not None else 0
@@ -355,6 +372,35 @@ class RemoteEngine(SparqlEngine):
             raise QueryError(502, f"the SPARQL server at {_where(url)} sent a graph that does not parse: {_shorten(str(e))}") from None
         finally:
             self._settle(reply, url)
+
+
+def _private_folder(engine: RemoteEngine) -> str:
+    """A temporary folder removed when ``engine`` is."""
+    folder = tempfile.mkdtemp(prefix="lemap-clients-")
+    weakref.finalize(engine, shutil.rmtree, folder, True)
+    return folder
+
+
+def _in_our_words(error: QueryError, text: str, plan: QueryPlan, base_iri: str | None) -> QueryError:
+    """A query the server refused as the embedded engine refuses it (words, line, column) when pyoxigraph does too.
+
+    Line and column then point into the text as sent by the client. An ASK is left in the server's
+    words: pyoxigraph would evaluate it, not only read it.
+
+    >>> e = _in_our_words(QueryError(400, "the SPARQL server refused the query: …"), "SELECT * {\\n ?s ?p", QueryPlan("SELECT"), None)
+    >>> e.message.startswith("SPARQL syntax error: "), e.line, e.column
+    (True, 2, 7)
+    """
+    if error.status != 400 or plan.form == "ASK":
+        return error
+    try:
+        ox.Store().query(text, base_iri=base_iri)  # reads the query; SELECT, CONSTRUCT and DESCRIBE evaluate lazily
+    except SyntaxError as e:
+        reply = error_reply(e)
+        return QueryError(400, reply["message"], reply["line"], reply["column"])
+    except Exception:  # noqa: BLE001 - pyoxigraph read it; the server's words stand
+        return error
+    return error
 
 
 # -- answers -------------------------------------------------------------------------------------
@@ -436,54 +482,6 @@ def _parse_ntriples(ntriples: bytes, graph: str) -> list[ox.Triple]:
         return list(ox.parse(ntriples, format=ox.RdfFormat.N_TRIPLES))
     except SyntaxError as e:
         raise SourceError(graph, e.lineno, e.offset, str(e.msg if e.msg else e)) from None
-
-
-def _inserts(graph: ox.NamedNode, triples: list[ox.Triple], batch: int = 200) -> list[str]:
-    """Insert operations in batches Virtuoso compiles (it caps the SQL one operation generates).
-
-    Triples without blank nodes go in ``INSERT DATA``; triples sharing blank nodes go together in
-    one ``INSERT { … } WHERE {}`` template, since Virtuoso refuses blank nodes in INSERT DATA and a
-    template keeps a shared blank node one node.
-    """
-    ground = [t for t in triples if not _has_blank(t)]
-    operations = [f"INSERT DATA {{ GRAPH {graph} {{ {_block(ground[i:i + batch])} }} }}" for i in range(0, len(ground), batch)]
-    template: list[ox.Triple] = []
-    for group in _blank_groups([t for t in triples if _has_blank(t)]):
-        template += group
-        if len(template) >= batch:
-            operations.append(f"INSERT {{ GRAPH {graph} {{ {_block(template)} }} }} WHERE {{}}")
-            template = []
-    if template:
-        operations.append(f"INSERT {{ GRAPH {graph} {{ {_block(template)} }} }} WHERE {{}}")
-    return operations
-
-
-def _has_blank(t: ox.Triple) -> bool:
-    return isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode)
-
-
-def _blank_groups(triples: list[ox.Triple]) -> list[list[ox.Triple]]:
-    """The triples split into groups that share no blank node (union-find over blank node labels)."""
-    parent: dict[str, str] = {}
-
-    def root(x: str) -> str:
-        while parent.setdefault(x, x) != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for t in triples:
-        ends = [n.value for n in (t.subject, t.object) if isinstance(n, ox.BlankNode)]
-        parent[root(ends[0])] = root(ends[-1])
-    groups: dict[str, list[ox.Triple]] = {}
-    for t in triples:
-        node = t.subject if isinstance(t.subject, ox.BlankNode) else t.object
-        groups.setdefault(root(node.value), []).append(t)
-    return list(groups.values())
-
-
-def _block(triples: Iterable[ox.Triple]) -> str:
-    return " ".join(f"{t.subject} {t.predicate} {t.object} ." for t in triples)
 
 
 def _urlencode(params) -> bytes:
