@@ -360,3 +360,42 @@ def test_a_worker_killed_in_the_middle_of_a_query_fails_only_that_query() -> Non
         assert victim not in engine.worker_pids() and len(engine.worker_pids()) == 2
     finally:
         engine.close()
+
+
+def test_a_pool_whose_parent_dies_while_it_loads_ends(tmp_path) -> None:
+    """The parent is killed before the pool has even started Python (and the pool's stdin closes with it): the pool
+    loads what it got, sees that the process that started it is gone, and exits."""
+    import signal
+    import subprocess
+    import sys
+
+    (tmp_path / "run").mkdir()
+    config = {"run_dir": str(tmp_path / "run"), "store_path": None, "stdin": True, "memory_mb": 0,
+              "lanes": {"app": {"workers": 1}, "public": {"workers": 1}}}
+    parent = subprocess.Popen(
+        [sys.executable, "-c",
+         "import json, os, subprocess, sys, time\n"
+         "config = json.dumps(dict(json.loads(sys.argv[1]), parent=os.getpid()))\n"
+         "pool = subprocess.Popen([sys.executable, '-m', 'lemap_graph.engine.pool', config], stdin=subprocess.PIPE)\n"
+         "print(pool.pid, flush=True)\n"
+         "time.sleep(600)\n", json.dumps(config)],
+        stdout=subprocess.PIPE, text=True)
+    pool = int(parent.stdout.readline())
+    parent.send_signal(signal.SIGKILL)  # the pool's stdin closes with it: it loads nothing and goes on
+    parent.wait()
+    deadline = time.monotonic() + 60
+    while _alive(pool) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    alive = _alive(pool)
+    assert (tmp_path / "run" / "ready").is_file(), "the pool did not get as far as loading its data"
+    if alive:
+        os.kill(pool, signal.SIGKILL)
+    assert not alive, "the pool outlived the process that started it"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False

@@ -98,6 +98,7 @@ class LocalEngine(SparqlEngine):
     def _spawn_pool(self) -> subprocess.Popen:
         config = {
             "run_dir": str(self.run_dir),
+            "parent": os.getpid(),
             "store_path": str(self.durable.path) if self.durable else None,
             "stdin": self.durable is None,
             "memory_mb": self.limits.worker_memory_mb,

@@ -266,6 +266,9 @@ def _signal(pid: int, sig: int) -> None:
 def main(argv: list[str]) -> None:
     """Run the pool: read the config, load the data, then fork, reap and follow changes until stopped."""
     config = json.loads(argv[0])
+    # The process that started the pool names itself: one that died before this line ran (or while the data
+    # load) must still end the pool, and getppid() would already name whoever adopted it.
+    parent = int(config.get("parent") or os.getppid())
     pool = Pool(config)
     nquads = sys.stdin.buffer.read() if config.get("stdin") else None
     try:
@@ -283,7 +286,6 @@ def main(argv: list[str]) -> None:
     selector.register(wake_r, selectors.EVENT_READ, "wake")
     pool.fill()
     (pool.run_dir / "ready").write_text(str(os.getpid()))
-    parent = os.getppid()
     while os.getppid() == parent:  # the process that started the pool is gone: so is the pool
         for key, _ in selector.select(timeout=0.1):
             if key.data == "wake":
