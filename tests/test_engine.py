@@ -360,3 +360,23 @@ def test_a_worker_killed_in_the_middle_of_a_query_fails_only_that_query() -> Non
         assert victim not in engine.worker_pids() and len(engine.worker_pids()) == 2
     finally:
         engine.close()
+
+
+def test_the_pool_copies_the_store_on_disk_into_memory_through_a_file_it_removes(tmp_path) -> None:
+    """The copy holds every quad of the store on disk; the N-Quads dump it went through is gone afterwards."""
+    from lemap_graph.engine.durable import DurableStore
+    from lemap_graph.engine.pool import Pool
+
+    g = ox.NamedNode("http://example.org/graph/one")
+    quads = [ox.Quad(ox.NamedNode(f"http://example.org/s/{i}"), ox.NamedNode("http://example.org/p"),
+                     ox.Literal(f"é {i}"), g) for i in range(500)]
+    with DurableStore(tmp_path / "store").writing([g.value]) as disk:
+        disk.extend(quads)
+    (tmp_path / "run").mkdir()
+    pool = Pool({"run_dir": str(tmp_path / "run"), "store_path": str(tmp_path / "store"), "lanes": {}})
+    try:
+        pool._full_copy()
+    finally:
+        pool.control.close()
+    assert set(pool.store) == set(quads) and pool.graphs == {g.value}
+    assert sorted(p.name for p in (tmp_path / "run").iterdir()) == ["control.sock"]
