@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -380,3 +381,37 @@ def test_the_pool_copies_the_store_on_disk_into_memory_through_a_file_it_removes
         pool.control.close()
     assert set(pool.store) == set(quads) and pool.graphs == {g.value}
     assert sorted(p.name for p in (tmp_path / "run").iterdir()) == ["control.sock"]
+
+
+def test_the_pool_retires_a_worker_whose_own_pages_passed_the_limit(tmp_path) -> None:
+    """A worker that copied many pages (reads of the in-memory store write to them) is retired; a lean one stays."""
+    import signal
+
+    from lemap_graph.engine.pool import Pool, _private_mb
+
+    def child(megabytes: int) -> int:
+        pid = os.fork()
+        if pid == 0:
+            ballast = bytearray(megabytes * 2**20)  # zero-filled: every page written, private to this process
+            time.sleep(30)
+            del ballast
+            os._exit(0)
+        return pid
+
+    pool = Pool({"run_dir": str(tmp_path), "lanes": {"public": {"workers": 2}}, "recycle_mb": 16})
+    fat, lean = child(64), child(0)
+    try:
+        pool.lanes["public"].workers.update({fat: pool.generation, lean: pool.generation})
+        deadline = time.monotonic() + 20
+        while _private_mb(fat) < 64 and time.monotonic() < deadline:  # until it has written its ballast
+            time.sleep(0.05)
+        pool.recycle()
+        assert pool.retired == {fat}
+        assert os.waitpid(fat, 0)[1] == signal.SIGUSR1  # a real worker leaves when idle; this one just ends
+    finally:
+        for pid in (fat, lean):
+            with contextlib.suppress(ProcessLookupError, ChildProcessError):
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+        pool.control.close()
+        pool.lanes["public"].listener.close()

@@ -25,6 +25,7 @@ import socket
 import sys
 import tempfile
 import threading
+import time
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -37,6 +38,10 @@ from .worker import WorkerSpec, run_worker
 log = logging.getLogger(__name__)
 
 META_GRAPH = "https://w3id.org/lemap/graph/meta"
+#: A worker whose own (copied) pages pass this is retired once idle and a fresh fork takes its place.
+#: Reading pyoxigraph's in-memory store writes to the pages it touches, so each query copies what it
+#: scans out of the shared copy: left alone, every worker ends up with a whole copy of its own.
+RECYCLE_MB = 256
 
 
 @dataclass
@@ -66,6 +71,8 @@ class Pool:
         self.lock = threading.Lock()  # held while the loader swaps or changes the store
         self.loading: threading.Thread | None = None
         self.retired: set[int] = set()
+        self.recycle_mb = int(config.get("recycle_mb") or RECYCLE_MB)
+        self.next_recycle = 0.0
         self.changed = True
 
     def _listen(self, name: str) -> socket.socket:
@@ -168,7 +175,7 @@ class Pool:
             return  # the loader is changing the store: never fork a half-changed copy
         try:
             for lane in self.lanes.values():
-                current = [p for p, g in lane.workers.items() if g == self.generation]
+                current = [p for p, g in lane.workers.items() if g == self.generation and p not in self.retired]
                 for _ in range(lane.size - len(current)):
                     self._fork(lane)
                     self.changed = True
@@ -191,6 +198,17 @@ class Pool:
             self.control.close()
             run_worker(spec)
         lane.workers[pid] = self.generation
+
+    def recycle(self) -> None:
+        """Retire (once idle) the workers whose private pages passed :data:`RECYCLE_MB`; looked at once a second."""
+        if time.monotonic() < self.next_recycle:
+            return
+        self.next_recycle = time.monotonic() + 1.0
+        for lane in self.lanes.values():
+            for pid in [p for p in lane.workers if p not in self.retired]:
+                if _private_mb(pid) > self.recycle_mb:
+                    self.retired.add(pid)
+                    _signal(pid, signal.SIGUSR1)
 
     def reap(self) -> None:
         """Collect ended workers, recording how each ended for the client that was waiting on it."""
@@ -258,6 +276,18 @@ def _graph_names(store: ox.Store) -> frozenset[str]:
     return frozenset(g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode))
 
 
+def _private_mb(pid: int) -> int:
+    """MiB of ``pid``'s pages that are its own (``Private_Dirty``: copied from the pool or new); 0 when it is gone."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as rollup:
+            for line in rollup:
+                if line.startswith("Private_Dirty:"):
+                    return int(line.split()[1]) // 1024
+    except OSError:
+        pass
+    return 0
+
+
 def _signal(pid: int, sig: int) -> None:
     try:
         os.kill(pid, sig)
@@ -293,6 +323,7 @@ def main(argv: list[str]) -> None:
             else:
                 pool.handle_control()
         pool.reap()
+        pool.recycle()
         pool.follow_journal()
         pool.fill()
     _stop(pool)
