@@ -3,7 +3,9 @@
 Run as ``python -m lemap_graph.engine.pool CONFIG`` by :class:`~lemap_graph.engine.local.LocalEngine`.
 Loading the data once and forking the workers from it means the workers share its pages
 copy-on-write (one copy of the data, not one per worker), and replacing a killed worker is a fork
-(milliseconds), not a reload. Each lane (``app`` for the app's own pages and named queries,
+(milliseconds), not a reload. Reads write to the pages they touch, though, so a worker copies
+what its queries scan: one whose private pages pass :data:`RECYCLE_MB` is retired when idle and
+a fresh fork replaces it. Each lane (``app`` for the app's own pages and named queries,
 ``public`` for the SPARQL endpoint) has a listening Unix socket and workers of its own, so
 queries from the public endpoint can never take the workers the pages need.
 
