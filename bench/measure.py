@@ -206,6 +206,8 @@ def measure(dataset: ds.Dataset, args: argparse.Namespace, workdir: Path) -> Dat
     try:
         with MemorySampler() as sampler:
             start_all(names, dataset, stores, workdir, args, timeout, sampler, figures, running)
+            # each server was started alone: its peak so far is its load's (lemap: building the copy)
+            figures.start_peak_memory = _peaks(sampler)
             by_name = {s.name: s for s in running}
             _warm_memory(figures, by_name)
             timed = _replacements(dataset, by_name["lemap"], args)
@@ -221,7 +223,7 @@ def measure(dataset: ds.Dataset, args: argparse.Namespace, workdir: Path) -> Dat
                 figures.throughput = _throughput(dataset, core, args, lambda name: _without_timeout(name, core, context))
             if "rdflib-endpoint" in by_name:
                 _time_rdflib(dataset, by_name["rdflib-endpoint"], figures, args)
-        figures.peak_memory = {n: {"rss": m.rss, "pss": m.pss} for n, m in sampler.peak.items()}
+        figures.peak_memory = _peaks(sampler)
     finally:
         for server in running:
             server.stop()
@@ -232,6 +234,10 @@ def measure(dataset: ds.Dataset, args: argparse.Namespace, workdir: Path) -> Dat
             shutil.rmtree(folder, ignore_errors=True)
         dataset.nquads.unlink(missing_ok=True)
     return figures
+
+
+def _peaks(sampler: MemorySampler) -> dict[str, dict[str, int]]:
+    return {n: {"rss": m.rss, "pss": m.pss} for n, m in sampler.peak.items()}
 
 
 def _warm_memory(figures: DatasetFigures, by_name: dict[str, servers.Server]) -> None:

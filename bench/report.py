@@ -202,6 +202,8 @@ class DatasetFigures:
     warm_s: dict[str, float] = field(default_factory=dict)
     #: memory of the whole process tree when warm, before the queries: {"rss": bytes, "pss": bytes}.
     warm_memory: dict[str, dict[str, int]] = field(default_factory=dict)
+    #: peak memory of each tree from its start until it was idle (its load), and over the whole run.
+    start_peak_memory: dict[str, dict[str, int]] = field(default_factory=dict)
     peak_memory: dict[str, dict[str, int]] = field(default_factory=dict)
     processes: dict[str, int] = field(default_factory=dict)
     #: server → its processes when warm (pid, role, RSS, PSS).
@@ -254,7 +256,8 @@ class DatasetFigures:
         return {
             "name": self.name, "triples": self.triples, "notes": list(self.notes), "servers": self.servers,
             "skipped": self.skipped, "load_s": self.load_s, "ready_s": self.ready_s, "memory_s": self.memory_s,
-            "warm_s": self.warm_s, "warm_memory": self.warm_memory, "peak_memory": self.peak_memory,
+            "warm_s": self.warm_s, "warm_memory": self.warm_memory,
+            "start_peak_memory": self.start_peak_memory, "peak_memory": self.peak_memory,
             "processes": self.processes, "process_detail": self.process_detail, "replacement_s": self.replacement_s,
             "replacement_listed_s": self.replacement_listed_s,
             "queries": [q.to_dict() for q in self.queries],

@@ -66,6 +66,8 @@ def figure_table(d: DatasetFigures) -> list[str]:
         Row("start until idle (s)", lambda s: number(d.warm_s.get(s), 2)),
         Row("memory when warm, PSS of the process tree", mem("warm_memory", "pss"), "shared pages counted once"),
         Row("memory when warm, RSS of the process tree", mem("warm_memory", "rss"), "shared pages counted per process"),
+        Row("peak PSS while starting", mem("start_peak_memory", "pss"),
+            "from the start until idle: the load, and lemap's copy built beside its disk-mode workers"),
         Row("peak PSS over the run", mem("peak_memory", "pss")),
         Row("peak RSS over the run", mem("peak_memory", "rss")),
         Row("processes", lambda s: number(d.processes.get(s))),

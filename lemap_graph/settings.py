@@ -45,6 +45,7 @@ _TABLE = (
     Setting("LEMAP_WEB_PROCESSES", 0, "Web processes `lemap serve` runs (gevent, each over the same engine pool); 0 for one per core.", int),
     Setting("LEMAP_RESULT_CACHE_MB", 32.0, "Memory (MiB) each web process keeps endpoint answers in, keyed on the data's version and the exact request; repeats are answered from it (header X-Lemap-Cache), Cache-Control: no-cache skips it. 0 for no cache.", float),
     Setting("LEMAP_WORKER_MEMORY_MB", 2048, "Memory (MiB) a query worker may use beyond the shared data; 0 for no cap.", int),
+    Setting("LEMAP_WORKER_RECYCLE_MB", 512, "Private memory (MiB) past which an idle query worker is replaced by a fresh fork: reads copy the shared pages they touch, so a worker that scanned holds its own copy of what it scanned. Lower: less memory, scans pay the copy again; 0 never replaces.", int),
     Setting("LEMAP_BASE_IRI", "https://w3id.org/lemap/", "Base of the entity IRIs the app serves under /id/.", str),
     Setting("LEMAP_NETWORK_BACKEND", "auto", "Backend of the network metrics: auto (igraph when installed), networkx or igraph.", str),
     Setting("LEMAP_PUBLIC_URL", "", "Public base URL of the site (e.g. https://lemap.example.org); absolute links are built from it. Empty: from the request's trusted Host.", str),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -399,3 +400,85 @@ def _alive(pid: int) -> bool:
             return f.read().rsplit(")", 1)[1].split()[0] != "Z"
     except FileNotFoundError:
         return False
+
+
+def test_the_pool_copies_the_store_on_disk_into_memory_through_a_file_it_removes(tmp_path) -> None:
+    """The copy holds every quad of the store on disk; the N-Quads dump it went through is gone afterwards."""
+    from lemap_graph.engine.durable import DurableStore
+    from lemap_graph.engine.pool import Pool
+
+    g = ox.NamedNode("http://example.org/graph/one")
+    quads = [ox.Quad(ox.NamedNode(f"http://example.org/s/{i}"), ox.NamedNode("http://example.org/p"),
+                     ox.Literal(f"é {i}"), g) for i in range(500)]
+    with DurableStore(tmp_path / "store").writing([g.value]) as disk:
+        disk.extend(quads)
+    (tmp_path / "run").mkdir()
+    pool = Pool({"run_dir": str(tmp_path / "run"), "store_path": str(tmp_path / "store"), "lanes": {}})
+    try:
+        pool._full_copy()
+    finally:
+        pool.control.close()
+    assert set(pool.store) == set(quads) and pool.graphs == {g.value}
+    assert sorted(p.name for p in (tmp_path / "run").iterdir()) == ["control.sock"]
+
+
+def test_the_pool_retires_a_worker_whose_own_pages_passed_the_limit(tmp_path) -> None:
+    """A worker that copied many pages (reads of the in-memory store write to them) is retired; a lean one stays."""
+    import signal
+
+    from lemap_graph.engine.pool import Pool, _private_mb
+
+    def child(megabytes: int) -> int:
+        pid = os.fork()
+        if pid == 0:
+            sum(range(5_000_000 if megabytes else 0))  # some CPU: the pool looks only at workers that ran
+            ballast = bytearray(megabytes * 2**20)  # zero-filled: every page written, private to this process
+            time.sleep(30)
+            del ballast
+            os._exit(0)
+        return pid
+
+    pool = Pool({"run_dir": str(tmp_path), "lanes": {"public": {"workers": 2}}, "recycle_mb": 16})
+    fat, lean = child(64), child(0)
+    try:
+        pool.lanes["public"].workers.update({fat: pool.generation, lean: pool.generation})
+        deadline = time.monotonic() + 20
+        while _private_mb(fat) < 64 and time.monotonic() < deadline:  # until it has written its ballast
+            time.sleep(0.05)
+        pool.recycle()
+        assert pool.retired == {fat}
+        assert os.waitpid(fat, 0)[1] == signal.SIGUSR1  # a real worker leaves when idle; this one just ends
+    finally:
+        for pid in (fat, lean):
+            with contextlib.suppress(ProcessLookupError, ChildProcessError):
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+        pool.control.close()
+        pool.lanes["public"].listener.close()
+
+
+def test_recycling_is_a_setting_and_zero_turns_it_off(tmp_path) -> None:
+    """LEMAP_WORKER_RECYCLE_MB reaches the limits; with 0 the pool never retires a worker, however much it copied."""
+    from lemap_graph.engine.pool import RECYCLE_MB, Pool, _private_mb
+
+    assert Limits.from_settings({"LEMAP_WORKER_RECYCLE_MB": 64}).worker_recycle_mb == 64
+    assert Limits.from_settings({}).worker_recycle_mb == SETTINGS["LEMAP_WORKER_RECYCLE_MB"].default == RECYCLE_MB
+    megabytes = RECYCLE_MB + 64  # past the default: only the 0 keeps this worker
+    pid = os.fork()
+    if pid == 0:
+        sum(range(5_000_000))  # some CPU: the pool looks only at workers that ran
+        ballast = bytearray(megabytes * 2**20)
+        time.sleep(30)
+        del ballast
+        os._exit(0)
+    pool = Pool({"run_dir": str(tmp_path), "lanes": {"public": {"workers": 1}}, "recycle_mb": 0})
+    try:
+        pool.lanes["public"].workers[pid] = pool.generation
+        deadline = time.monotonic() + 20
+        while _private_mb(pid) < megabytes and time.monotonic() < deadline:
+            time.sleep(0.05)
+        pool.recycle()
+        assert pool.retired == set()
+    finally:
+        os.kill(pid, 9)
+        os.waitpid(pid, 0)

@@ -16,6 +16,7 @@ class Limits:
     max_nesting: int = 64
     workers: int = 4
     worker_memory_mb: int = 2048
+    worker_recycle_mb: int = 512
     app_workers: int = 2
     queue_seconds: float = 2.0
     client_queries: int = 2
@@ -36,6 +37,7 @@ class Limits:
             "max_nesting": ("LEMAP_MAX_NESTING", int),
             "workers": ("LEMAP_WORKERS", int),
             "worker_memory_mb": ("LEMAP_WORKER_MEMORY_MB", int),
+            "worker_recycle_mb": ("LEMAP_WORKER_RECYCLE_MB", int),
             "app_workers": ("LEMAP_APP_WORKERS", int),
             "queue_seconds": ("LEMAP_QUEUE_SECONDS", float),
             "client_queries": ("LEMAP_CLIENT_QUERIES", int),

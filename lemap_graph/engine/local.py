@@ -102,6 +102,7 @@ class LocalEngine(SparqlEngine):
             "store_path": str(self.durable.path) if self.durable else None,
             "stdin": self.durable is None,
             "memory_mb": self.limits.worker_memory_mb,
+            "recycle_mb": self.limits.worker_recycle_mb,
             "lanes": {APP: {"workers": self.limits.app_workers}, PUBLIC: {"workers": self.limits.workers, "nice": _PUBLIC_NICE}},
         }
         env = dict(os.environ)

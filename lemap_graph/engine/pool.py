@@ -3,7 +3,9 @@
 Run as ``python -m lemap_graph.engine.pool CONFIG`` by :class:`~lemap_graph.engine.local.LocalEngine`.
 Loading the data once and forking the workers from it means the workers share its pages
 copy-on-write (one copy of the data, not one per worker), and replacing a killed worker is a fork
-(milliseconds), not a reload. Each lane (``app`` for the app's own pages and named queries,
+(milliseconds), not a reload. Reads write to the pages they touch, though, so a worker copies
+what its queries scan: one whose private pages pass :data:`RECYCLE_MB` is retired when idle and
+a fresh fork replaces it. Each lane (``app`` for the app's own pages and named queries,
 ``public`` for the SPARQL endpoint) has a listening Unix socket and workers of its own, so
 queries from the public endpoint can never take the workers the pages need.
 
@@ -23,7 +25,9 @@ import selectors
 import signal
 import socket
 import sys
+import tempfile
 import threading
+import time
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -36,6 +40,10 @@ from .worker import WorkerSpec, run_worker
 log = logging.getLogger(__name__)
 
 META_GRAPH = "https://w3id.org/lemap/graph/meta"
+#: A worker whose own (copied) pages pass this is retired once idle and a fresh fork takes its place.
+#: Reading pyoxigraph's in-memory store writes to the pages it touches, so each query copies what it
+#: scans out of the shared copy: left alone, every worker ends up with a whole copy of its own.
+RECYCLE_MB = 512  # LEMAP_WORKER_RECYCLE_MB's default: above what a whole scan copies at 1M triples (about 330 MiB)
 
 
 @dataclass
@@ -65,6 +73,9 @@ class Pool:
         self.lock = threading.Lock()  # held while the loader swaps or changes the store
         self.loading: threading.Thread | None = None
         self.retired: set[int] = set()
+        self.recycle_mb = int(config.get("recycle_mb", RECYCLE_MB))  # 0: never
+        self.next_recycle = 0.0
+        self.cpu_seen: dict[int, float] = {}
         self.changed = True
 
     def _listen(self, name: str) -> socket.socket:
@@ -94,12 +105,13 @@ class Pool:
         self._load_in_background(self._full_copy)
 
     def _full_copy(self) -> None:
-        with self.durable.reading() as disk:
-            data = disk.dump(format=ox.RdfFormat.N_QUADS) or b""
-        store = ox.Store()
-        if data:
-            store.bulk_load(data, format=ox.RdfFormat.N_QUADS)
-        del data
+        # Through a file, not bytes: the dump is as large as the N-Quads (about 2 GiB at 10M triples),
+        # and held in memory it sat beside the copy being built, raising the load's peak by as much.
+        with tempfile.NamedTemporaryFile(dir=self.run_dir, suffix=".nq") as dump:
+            with self.durable.reading() as disk:
+                disk.dump(dump.name, format=ox.RdfFormat.N_QUADS)
+            store = ox.Store()
+            store.bulk_load(path=dump.name, format=ox.RdfFormat.N_QUADS)
         self._swap(store)
 
     def _load_in_background(self, target) -> None:
@@ -166,7 +178,7 @@ class Pool:
             return  # the loader is changing the store: never fork a half-changed copy
         try:
             for lane in self.lanes.values():
-                current = [p for p, g in lane.workers.items() if g == self.generation]
+                current = [p for p, g in lane.workers.items() if g == self.generation and p not in self.retired]
                 for _ in range(lane.size - len(current)):
                     self._fork(lane)
                     self.changed = True
@@ -190,6 +202,22 @@ class Pool:
             run_worker(spec)
         lane.workers[pid] = self.generation
 
+    def recycle(self) -> None:
+        """Retire (once idle) the workers whose private pages passed :data:`RECYCLE_MB`; looked at once a second."""
+        if not self.recycle_mb or time.monotonic() < self.next_recycle:
+            return
+        self.next_recycle = time.monotonic() + 1.0
+        for lane in self.lanes.values():
+            for pid in [p for p in lane.workers if p not in self.retired]:
+                # counting private pages walks the page tables (60 ms of CPU a worker at 10M triples):
+                # only for a worker that ran since the last look, as an idle one copied nothing
+                cpu = _cpu_seconds(pid)
+                if cpu - self.cpu_seen.get(pid, 0.0) >= 0.05:
+                    self.cpu_seen[pid] = cpu
+                    if _private_mb(pid) > self.recycle_mb:
+                        self.retired.add(pid)
+                        _signal(pid, signal.SIGUSR1)
+
     def reap(self) -> None:
         """Collect ended workers, recording how each ended for the client that was waiting on it."""
         while True:
@@ -202,6 +230,7 @@ class Pool:
             for lane in self.lanes.values():
                 lane.workers.pop(pid, None)
             self.retired.discard(pid)
+            self.cpu_seen.pop(pid, None)
             self.changed = True
             if os.WIFSIGNALED(status) and os.WTERMSIG(status) != signal.SIGKILL:
                 self._record_exit(pid, signal.Signals(os.WTERMSIG(status)).name)
@@ -256,6 +285,28 @@ def _graph_names(store: ox.Store) -> frozenset[str]:
     return frozenset(g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode))
 
 
+def _cpu_seconds(pid: int) -> float:
+    """CPU seconds (user + system) ``pid`` has used; 0 when it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def _private_mb(pid: int) -> int:
+    """MiB of ``pid``'s pages that are its own (``Private_Dirty``: copied from the pool or new); 0 when it is gone."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as rollup:
+            for line in rollup:
+                if line.startswith("Private_Dirty:"):
+                    return int(line.split()[1]) // 1024
+    except OSError:
+        pass
+    return 0
+
+
 def _signal(pid: int, sig: int) -> None:
     try:
         os.kill(pid, sig)
@@ -293,6 +344,7 @@ def main(argv: list[str]) -> None:
             else:
                 pool.handle_control()
         pool.reap()
+        pool.recycle()
         pool.follow_journal()
         pool.fill()
     _stop(pool)
