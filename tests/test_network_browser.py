@@ -58,6 +58,9 @@ def test_search_focuses_a_node(page, live) -> None:
 def test_clicking_a_link_lists_its_activities(page, live, curated_data) -> None:
     open_view(page, live)
     page.locator("#network-canvas").scroll_into_view_if_needed()
+    # Aim only at a still picture: no viewport animation running and two frames drawn since the scroll.
+    page.wait_for_function("""() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(
+        () => done(!lemapNetwork.cy.animated() && lemapNetwork.cy.elements().every(e => !e.animated())))))""")
     # The heaviest link whose midpoint no node covers, and where that midpoint is in the window.
     target = page.evaluate("""() => {
       const cy = lemapNetwork.cy;
