@@ -167,12 +167,13 @@ class LocalEngine(SparqlEngine):
         request = frame({"timeout": timeout, "max_rows": self.limits.max_rows, **message})
         self.start()
         with self.admission.slot(client if lane == PUBLIC else None) as meter:
-            for _ in range(10):  # a retiring worker may take a connection and leave: the next one answers
-                reply = self._try(lane, request, timeout, meter)
-                if reply is not None:
-                    break
-            else:
-                raise EngineBusy(503, "no query worker could take the query; try again shortly", retry_after=1)
+            # A retiring worker may take a connection and leave, and just after new data the old workers
+            # may still be the ones listening while the new ones start: try again, for a little while.
+            deadline = time.monotonic() + max(1.0, self.limits.queue_seconds)
+            while (reply := self._try(lane, request, timeout, meter)) is None:
+                if time.monotonic() > deadline:
+                    raise EngineBusy(503, "no query worker could take the query; try again shortly", retry_after=1)
+                time.sleep(0.002)
         if not reply.get("ok"):
             raise QueryError(reply["status"], reply["message"], reply.get("line"), reply.get("column"))
         return reply
