@@ -9,7 +9,7 @@ import re
 from typing import Any, Iterable, Sequence
 
 from .filters import Filters
-from .steps import STEPS_QUERY, Step, dataset_name, section_label, step_from_record, summarise  # noqa: F401  (step_from_record: doctests)
+from .steps import STEPS_QUERY, Step, section_label, step_from_record, summarise  # noqa: F401  (step_from_record: doctests)
 
 # ------------------------------------------------------------------------------------ exports
 
@@ -65,7 +65,7 @@ def export_row(step: Step) -> dict[str, Any]:
         "country_iri": step.country,
         "section_iri": " ".join(step.sections),
         "source": step.source,
-        "partner_datasets": "; ".join(dataset_name(g) for g in step.partner_graphs),
+        "partner_datasets": "; ".join(step.partner_datasets),
         "partner_graph_iri": " ".join(step.partner_graphs),
     }
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
-from .steps import STAGES, _int, _split, dataset_name, language_name, slug, source_of
+from .steps import STAGES, PartnerMarked, _int, _split, language_name, slug
 
 # ------------------------------------------------------------------------------------ lineage
 
 
 @dataclass
-class LineageNode:
+class LineageNode(PartnerMarked):
     """A node of a country's lineage tree: the Manual, an adoption step, a document or an activity."""
 
     iri: str
@@ -29,16 +29,6 @@ class LineageNode:
     partner_graphs: tuple[str, ...] = ()
     in_report: bool = True
     children: list["LineageNode"] = field(default_factory=list)
-
-    @property
-    def source(self) -> str:
-        """``report``, ``partner`` or ``report+partner`` (see :func:`~.steps.source_of`)."""
-        return source_of(self.partner_graphs, self.in_report)
-
-    @property
-    def partner_datasets(self) -> tuple[str, ...]:
-        """The partner datasets' short names (``npu/trainings``)."""
-        return tuple(dataset_name(g) for g in self.partner_graphs)
 
     @property
     def language_names(self) -> tuple[str, ...]:
@@ -142,7 +132,7 @@ def in_scope(record: Mapping[str, str | None], sources: str) -> bool:
 
 
 @dataclass(frozen=True)
-class CountryActivity:
+class CountryActivity(PartnerMarked):
     """An activity held in (or covering) a country, with its evidence."""
 
     iri: str
@@ -158,16 +148,6 @@ class CountryActivity:
     sections: tuple[str, ...]
     partner_graphs: tuple[str, ...] = ()
     in_report: bool = True
-
-    @property
-    def source(self) -> str:
-        """``report``, ``partner`` or ``report+partner`` (see :func:`~.steps.source_of`)."""
-        return source_of(self.partner_graphs, self.in_report)
-
-    @property
-    def partner_datasets(self) -> tuple[str, ...]:
-        """The partner datasets' short names (``npu/trainings``)."""
-        return tuple(dataset_name(g) for g in self.partner_graphs)
 
     @property
     def years(self) -> str:

@@ -122,6 +122,23 @@ def dataset_name(graph: str) -> str:
     return graph.split("/graph/partner/", 1)[1] if "/graph/partner/" in graph else graph
 
 
+class PartnerMarked:
+    """Where a fact of the tracer comes from, for the dataclasses that hold ``partner_graphs`` and ``in_report``."""
+
+    partner_graphs: tuple[str, ...]
+    in_report: bool
+
+    @property
+    def source(self) -> str:
+        """``report``, ``partner`` (only a partner's dataset records it) or ``report+partner``."""
+        return source_of(self.partner_graphs, self.in_report)
+
+    @property
+    def partner_datasets(self) -> tuple[str, ...]:
+        """The partner datasets' short names (``npu/trainings``)."""
+        return tuple(dataset_name(g) for g in self.partner_graphs)
+
+
 def _split(text: str | None, sep: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in (text or "").split(sep) if part.strip())
 
@@ -137,7 +154,7 @@ def _int(text: str | None, default: int = 0) -> int:
 
 
 @dataclass(frozen=True)
-class Step:
+class Step(PartnerMarked):
     """One adoption step (an ``lm:ManualAdoption``): one country, one stage, with its status and evidence."""
 
     adoption: str
@@ -164,11 +181,6 @@ class Step:
     #: The partner datasets (graph IRIs) holding statements about the step, and whether the report's graphs do too.
     partner_graphs: tuple[str, ...] = ()
     in_report: bool = True
-
-    @property
-    def source(self) -> str:
-        """``report``, ``partner`` (only a partner's dataset records the step) or ``report+partner``."""
-        return source_of(self.partner_graphs, self.in_report)
 
     @property
     def done(self) -> bool:
@@ -294,7 +306,7 @@ class CountrySummary:
             "notation": shown.notation,
             "furthest_done_stage": self.furthest.stage if self.furthest else None,
             "source": shown.source,
-            "partner_datasets": [dataset_name(g) for g in shown.partner_graphs],
+            "partner_datasets": list(shown.partner_datasets),
             "steps": [step_json(s) for s in self.steps],
         }
 
@@ -348,5 +360,5 @@ def step_json(step: Step) -> dict[str, Any]:
     out["region"] = step.region
     out["done"] = step.done
     out["source"] = step.source
-    out["partner_datasets"] = [dataset_name(g) for g in step.partner_graphs]
+    out["partner_datasets"] = list(step.partner_datasets)
     return out

@@ -6,13 +6,13 @@ import re
 from dataclasses import asdict, dataclass
 from typing import Any, Iterable, Mapping
 
-from .steps import TIMELINE_YEARS, _int, _split, dataset_name, slug, source_of
+from .steps import TIMELINE_YEARS, PartnerMarked, _int, _split, slug
 
 # ------------------------------------------------------------------------------------ timeline
 
 
 @dataclass(frozen=True)
-class Event:
+class Event(PartnerMarked):
     """A dated thing on the timeline: an adoption step or an activity that used the Manual (or a version of it)."""
 
     iri: str
@@ -32,11 +32,6 @@ class Event:
     sections: tuple[str, ...] = ()
     partner_graphs: tuple[str, ...] = ()
     in_report: bool = True
-
-    @property
-    def source(self) -> str:
-        """``report``, ``partner`` or ``report+partner`` (see :func:`~.steps.source_of`)."""
-        return source_of(self.partner_graphs, self.in_report)
 
     @property
     def placed(self) -> bool:
@@ -89,5 +84,5 @@ def event_json(event: Event) -> dict[str, Any]:
     out = asdict(event)
     out["placed"] = event.placed
     out["source"] = event.source
-    out["partner_datasets"] = [dataset_name(g) for g in event.partner_graphs]
+    out["partner_datasets"] = list(event.partner_datasets)
     return out
