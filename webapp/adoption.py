@@ -23,6 +23,8 @@ from lemap_graph import adoption as lib
 from lemap_graph import queries
 from lemap_graph.store import QueryResult
 
+from .partner import partner_links
+
 bp = Blueprint("adoption", __name__)
 
 #: This blueprint's entry in the site navigation.
@@ -123,12 +125,6 @@ def table_row(step: lib.Step) -> dict[str, Any]:
     row["sections"] = _section_links(step.sections)
     row["partners"] = partner_links(step.partner_graphs)
     return row
-
-
-def partner_links(graphs) -> list[dict[str, str]]:
-    """Partner datasets as ``{"name", "url"}``: ``npu/trainings`` and its graph's page ``/graph/partner/npu/trainings``."""
-    return [{"name": lib.dataset_name(g), "url": f"{request.script_root}/graph/partner/{lib.dataset_name(g)}", "iri": g}
-            for g in graphs]
 
 
 def source_links(filters: lib.Filters, endpoint: str = "adoption.page", **values) -> dict[str, str]:

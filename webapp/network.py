@@ -20,6 +20,8 @@ from flask import Blueprint, Flask, Response, current_app, render_template, requ
 from lemap_graph import network as nw
 from lemap_graph.queries import get_query
 
+from .partner import partner_links
+
 
 bp = Blueprint("network", __name__)
 
@@ -212,12 +214,6 @@ def _table_rows(net: nw.Network, data: nw.NetworkData) -> list[dict[str, Any]]:
             **{m: node.get(m) for m in nw.METRICS},
         })
     return rows
-
-
-def partner_links(graphs) -> list[dict[str, str]]:
-    """Partner datasets as ``{"name", "url"}``: ``npu/trainings`` and its graph's page ``/graph/partner/npu/trainings``."""
-    names = [g.split("/graph/partner/", 1)[-1] for g in graphs]
-    return [{"name": n, "url": f"{request.script_root}/graph/partner/{n}"} for n in names]
 
 
 def _form(filters: nw.Filters, data: nw.NetworkData) -> dict[str, Any]:

@@ -24,6 +24,7 @@ from typing import Any, Iterator
 from flask import Blueprint, Response, current_app, redirect, render_template, request
 
 from lemap_graph import queries
+from lemap_graph.adoption import dataset_name
 from lemap_graph.engine import QueryError
 from lemap_graph.partner import csvtemplate, imports
 from lemap_graph.partner.guard import KINDS, UploadLimits, UploadRefused, find_kind
@@ -249,6 +250,13 @@ def graphs():
     if request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json" or request.args.get("format") == "json":
         return _json({"graphs": rows})
     return render_template("partner/graphs.html", graphs=rows)
+
+
+def partner_links(graphs) -> list[dict[str, str]]:
+    """Partner datasets as ``{"name", "url", "iri"}``: ``npu/trainings``, the page of its graph
+    (``/graph/partner/npu/trainings``) and the graph's IRI, for the views that mark partner facts."""
+    return [{"name": dataset_name(g), "url": f"{request.script_root}/graph/partner/{dataset_name(g)}", "iri": g}
+            for g in graphs]
 
 
 def _graph_rows() -> list[dict]:
