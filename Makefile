@@ -60,7 +60,7 @@ build: setup
 serve: port-free build
 	$(BIN)/lemap serve --host $(HOST) --port $(PORT)
 
-# Before anything is built: a port another program holds gets a sentence, not gunicorn's "Can't connect".
+# Before anything is built: a port another program holds gets a sentence, not a server's traceback.
 .PHONY: port-free
 port-free:
 	@python3 -c "import socket, sys; s = socket.socket(); \

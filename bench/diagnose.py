@@ -4,7 +4,7 @@ For each query: lemap's guard (:func:`lemap_graph.engine.check_query`, pure Pyth
 (pyoxigraph's query plus turning every row into Python objects, as lemap's workers do), lemap's
 SPARQL JSON writer (:func:`lemap_graph.formats.serialize_result`), and, for comparison, the same
 query written by pyoxigraph's own JSON writer (Rust, no Python objects per row). What lemap's HTTP
-time has on top of guard + engine + writer is the web and worker plumbing (Flask, gunicorn, the
+time has on top of guard + engine + writer is the web and worker plumbing (Flask, granian, the
 pipe to the query worker and pickling the answer).
 """
 

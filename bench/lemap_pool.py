@@ -44,7 +44,7 @@ def pool_config(argv: list[str]) -> dict | None:
 
     >>> pool_config(["python", "-m", "lemap_graph.engine.pool", '{"run_dir": "/tmp/x"}'])
     {'run_dir': '/tmp/x'}
-    >>> pool_config(["gunicorn: worker"]) is None
+    >>> pool_config(["granian", "worker"]) is None
     True
     """
     if POOL_MODULE not in argv:

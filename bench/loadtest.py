@@ -1,6 +1,6 @@
 """``make loadtest``: do light clients keep their speed while two others send cartesian queries?
 
-Starts ``lemap serve`` (gunicorn, the production server) on a random loopback port over the built
+Starts ``lemap serve`` (granian, the production server) on a random loopback port over the built
 store, then runs locust in this process, headless: first the light clients alone for a fixed time,
 then the same light clients beside abusive ones for the same time. Light clients open the home
 page, entity pages (``/id/…``), named-query APIs (``/q/<name>.json``) and small SPARQL queries;

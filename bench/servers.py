@@ -181,7 +181,7 @@ def start_oxigraph_memory(nquads: Path, log: Path, *, timeout_s: float, deadline
 
 
 def start_lemap(store: Path, log: Path, env: dict | None = None) -> Server:
-    """``lemap serve --host 127.0.0.1 --port P --store PATH`` (gunicorn, the production server)."""
+    """``lemap serve --host 127.0.0.1 --port P --store PATH`` (granian, the production server)."""
     port = free_port()
     lemap = BIN / "lemap"
     cmd = [str(lemap)] if lemap.exists() else [sys.executable, "-c", "import sys; from lemap_graph.cli import main; sys.exit(main())"]

@@ -157,12 +157,12 @@ def page(browser_context):
     return page
 
 
-# --- the SPARQL endpoint behind the production server (gunicorn, webapp.server.serve) ------------
+# --- the SPARQL endpoint behind the production server (granian, webapp.server.serve) ------------
 
 
 @pytest.fixture(scope="module")
 def production_server_factory(tmp_path_factory):
-    """Call with (quads, settings=None) to serve lemap with gunicorn in a subprocess on a random loopback port.
+    """Call with (quads, settings=None) to serve lemap with granian in a subprocess on a random loopback port.
 
     ``quads`` go into a fresh on-disk store that ``webapp.server.serve`` opens; ``settings`` are
     ``LEMAP_*`` values passed through the environment. Returns an object with ``.url`` (of /sparql),

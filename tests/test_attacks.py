@@ -1,7 +1,7 @@
 """Pathological queries over HTTP: each is answered (4xx/503 with a JSON ``message``, or 200 with capped rows),
 never a 500; nothing reaches the network; and a trivial query is answered promptly right after each.
 
-The server is the production one (gunicorn, ``webapp.server.serve``) on a loopback port, with a short
+The server is the production one (granian, ``webapp.server.serve``) on a loopback port, with a short
 query time limit, a small row cap and a small worker memory cap, over 1,200 triples: a chain of
 400 nodes (for paths), each with a 41-character string of ``a`` ending in ``!`` (for regexes).
 Every query also names a loopback listener's URL, which must record no connection.
@@ -14,6 +14,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from email.message import Message
 
 import pyoxigraph as ox
 import pytest
@@ -63,14 +64,14 @@ def listener():
         yield listening
 
 
-def send(url: str, query: str, accept: str) -> tuple[int, dict, bytes]:
+def send(url: str, query: str, accept: str) -> tuple[int, Message, bytes]:
     request = urllib.request.Request(url, data=query.encode(), method="POST",
                                      headers={"Content-Type": "application/sparql-query", "Accept": accept})
     try:
         with urllib.request.urlopen(request, timeout=120) as response:
-            return response.status, dict(response.headers), response.read()
+            return response.status, response.headers, response.read()  # headers: case-insensitive
     except urllib.error.HTTPError as e:
-        return e.code, dict(e.headers), e.read()
+        return e.code, e.headers, e.read()
 
 
 # Each attack: (id, query with {url} for the listener, Accept). {url} sits where a careless engine

@@ -288,7 +288,7 @@ def test_a_full_disk_fails_the_import_cleanly(small_disk: Path) -> None:
 
 
 def test_kill_9_of_the_server_during_an_import_leaves_no_partial_graph(tmp_path: Path) -> None:
-    """The production server (gunicorn, query workers, upload worker) killed as a group mid-import, then restarted."""
+    """The production server (granian, query workers, upload worker) killed as a group mid-import, then restarted."""
     import socket
     import urllib.error
     import urllib.request

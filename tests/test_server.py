@@ -1,4 +1,4 @@
-"""The production server (gunicorn + gevent over one engine pool): slow clients, writes beside it, timeouts."""
+"""The production server (granian over one engine pool): slow clients, writes beside it, timeouts."""
 
 from __future__ import annotations
 
@@ -46,6 +46,40 @@ def test_slow_header_connections_do_not_hold_the_server(server) -> None:
     finally:
         for s in stalled:
             s.close()
+
+
+def test_slow_body_connections_do_not_hold_the_server(server) -> None:
+    """100 clients that send their headers and three bytes of a 100-byte body, then stall; others are still answered.
+
+    Each holds one of a web process's threads while its body is awaited (``LEMAP_WEB_THREADS``,
+    256 each by default), so 100 leave both processes with threads to spare.
+    """
+    host, port = server.base.removeprefix("http://").split(":")
+    stalled = []
+    try:
+        for _ in range(100):
+            s = socket.create_connection((host, int(port)), timeout=5)
+            s.sendall(b"POST /sparql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/sparql-query\r\n"
+                      b"Content-Length: 100\r\n\r\nASK")
+            stalled.append(s)
+        assert _ask_count(server) == 20
+    finally:
+        for s in stalled:
+            s.close()
+
+
+def test_a_connection_that_stalls_its_headers_is_closed(server) -> None:
+    """Half a request line and then nothing: the server closes the connection (after HEADER_SECONDS), not a thread held forever."""
+    from webapp.server import HEADER_SECONDS
+
+    host, port = server.base.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=HEADER_SECONDS * 6) as s:
+        s.sendall(b"GET /sparql?query=ASK%7B%7D HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+        try:
+            reply = s.recv(1024)
+        except ConnectionResetError:
+            reply = b""
+    assert not reply.startswith(b"HTTP/1.1 200")  # closed (b"") or refused with a 408, never served
 
 
 def test_a_write_beside_the_running_server_is_seen_without_a_restart(server, tmp_path) -> None:

@@ -1,6 +1,6 @@
 """Real SPARQL clients work with the endpoint unmodified: SPARQLWrapper, rdflib's SPARQLStore and curl.
 
-Each runs against the app served by gunicorn (``webapp.server.serve``) on a random loopback port.
+Each runs against the app served by granian (``webapp.server.serve``) on a random loopback port.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ QUERY = f"PREFIX ex: <{EX}>\nSELECT ?who ?name WHERE {{ ?who ex:name ?name }} OR
 
 @pytest.fixture(scope="module")
 def server(production_server_factory):
-    """gunicorn serving three people with names (one in French) in one named graph."""
+    """granian serving three people with names (one in French) in one named graph."""
     n = ox.NamedNode
     quads = [
         ox.Quad(n(EX + "ana"), n(EX + "name"), ox.Literal("Ana"), n(GRAPH)),

@@ -3,7 +3,7 @@
 The manifest is read at run time from ``../shared/conformance/sparql11-protocol`` beside the repo
 (as CI lays it out), else from the verbatim copy in ``tests/conformance/sparql11-protocol``. Each
 test's HTTP request is sent exactly as written (``/sparql/`` mapped to ``/sparql``) to the app
-served by gunicorn, with data1.nt–data3.nt loaded as the named graphs the manifest names.
+served by granian, with data1.nt–data3.nt loaded as the named graphs the manifest names.
 """
 
 from __future__ import annotations
@@ -142,7 +142,7 @@ def test_the_copy_in_the_repo_matches_what_it_copies() -> None:
 
 @pytest.fixture(scope="module")
 def w3c_server(production_server_factory):
-    """The app served by gunicorn over data1.nt–data3.nt, each in the named graph the manifest names."""
+    """The app served by granian over data1.nt–data3.nt, each in the named graph the manifest names."""
     quads = []
     for name, path in sorted(_graph_data(MANIFEST).items()):
         quads += [ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(name))

@@ -1,6 +1,6 @@
 """The endpoint is safe by construction: no outbound requests, bounded time, no crash takes it down.
 
-All tests run against the app served by gunicorn (``webapp.server.serve``) on a loopback port.
+All tests run against the app served by granian (``webapp.server.serve``) on a loopback port.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from email.message import Message
 
 import pyoxigraph as ox
 import pytest
@@ -28,19 +29,19 @@ def _quads(n: int) -> list[ox.Quad]:
 
 @pytest.fixture(scope="module")
 def server(production_server_factory):
-    """gunicorn with the default limits over 200 triples."""
+    """granian with the default limits over 200 triples."""
     return production_server_factory(_quads(200))
 
 
 @pytest.fixture(scope="module")
 def slow_server(production_server_factory):
-    """gunicorn with a 2 s query limit and two workers."""
+    """granian with a 2 s query limit and two workers."""
     return production_server_factory(_quads(200), {"LEMAP_QUERY_TIMEOUT": TIMEOUT, "LEMAP_WORKERS": 2})
 
 
 @pytest.fixture(scope="module")
 def unguarded_server(production_server_factory):
-    """gunicorn with the size and nesting guards opened wide, to show the crash handling behind them."""
+    """granian with the size and nesting guards opened wide, to show the crash handling behind them."""
     return production_server_factory(_quads(10), {"LEMAP_MAX_NESTING": 10**7, "LEMAP_MAX_QUERY_BYTES": 10**7})
 
 
@@ -51,14 +52,14 @@ def listener():
         yield listening
 
 
-def _send(url: str, query: str, *, accept: str = "application/sparql-results+json", **params) -> tuple[int, dict, bytes]:
+def _send(url: str, query: str, *, accept: str = "application/sparql-results+json", **params) -> tuple[int, Message, bytes]:
     data = urllib.parse.urlencode({"query": query, **params}).encode()
     request = urllib.request.Request(url, data=data, headers={"Accept": accept})
     try:
         with urllib.request.urlopen(request, timeout=60) as response:
-            return response.status, dict(response.headers), response.read()
+            return response.status, response.headers, response.read()  # headers: case-insensitive
     except urllib.error.HTTPError as e:
-        return e.code, dict(e.headers), e.read()
+        return e.code, e.headers, e.read()
 
 
 # --- no outbound connection ---------------------------------------------------------------------------

@@ -1,68 +1,80 @@
-"""Serve the app with gunicorn: one web process per core, all over one engine pool, slow clients parked cheaply.
+"""Serve the app with granian: one web process per core, all over one engine pool, slow clients parked in Rust.
 
-The engine's pool (one copy of the data, the query workers forked from it) is started once, in
-the gunicorn master, before the web processes fork; each web process attaches to it through
-``LEMAP_ENGINE_RUN_DIR``. So the web tier uses every core while the data is held once, and
-per-client limits hold across processes (they are file locks in the pool's run folder).
+The engine's pool (one copy of the data, the query workers forked from it) is started once, before
+granian forks its web processes; each web process attaches to it through ``LEMAP_ENGINE_RUN_DIR``.
+So the web tier uses every core while the data is held once, and per-client limits hold across
+processes (they are file locks in the pool's run folder).
 
-The web processes use gevent's worker: a connection costs a greenlet, not a thread, while it
-sends its headers or body, so a crowd of slow or idle connections cannot hold the workers that
-serve everybody else.
+granian reads and writes HTTP in Rust on an async runtime: a connection still sending its request
+line or headers, or idle between requests, costs no Python thread, and one that stalls its headers
+is closed after five seconds. The app runs on a pool of Python threads per process
+(``LEMAP_WEB_THREADS``); a request holds one while it reads its body or waits for a query worker.
 """
 
 from __future__ import annotations
 
+import logging
 import os
-from typing import Any, Callable
+from typing import Any
 
-from gunicorn.app.base import BaseApplication
-
-
-class _Gunicorn(BaseApplication):
-    """A gunicorn application built in code rather than from a command line."""
-
-    def __init__(self, factory: Callable[[], Any], options: dict[str, Any]):
-        self.factory, self.options = factory, options
-        super().__init__()
-
-    def load_config(self) -> None:
-        for key, value in self.options.items():
-            if key in self.cfg.settings:  # settings newer than the installed gunicorn are skipped
-                self.cfg.set(key, value)
-
-    def load(self):
-        return self.factory()
+#: Seconds a connection may take to send its request headers, and may stay idle between requests.
+HEADER_SECONDS = 5
 
 
-def gunicorn_options(host: str, port: int, settings: dict[str, Any] | None = None) -> dict[str, Any]:
-    """gunicorn settings for lemap: gevent web processes, one per core by default, long request lines for GET queries.
+def granian_options(host: str, port: int, settings: dict[str, Any] | None = None) -> dict[str, Any]:
+    """granian's settings for lemap: WSGI web processes, one per core by default, each with a thread pool.
 
-    >>> options = gunicorn_options("127.0.0.1", 8000, {"LEMAP_QUERY_TIMEOUT": 10.0, "LEMAP_WEB_PROCESSES": 2})
-    >>> options["bind"], options["workers"], options["worker_class"]
-    (['127.0.0.1:8000'], 2, 'gevent')
+    >>> options = granian_options("127.0.0.1", 8000, {"LEMAP_WEB_PROCESSES": 2, "LEMAP_WEB_THREADS": 64,
+    ...                                               "LEMAP_ACCESS_LOG": False})
+    >>> options["address"], options["port"], options["workers"], options["blocking_threads"], options["interface"].value
+    ('127.0.0.1', 8000, 2, 64, 'wsgi')
     """
+    from granian.constants import Interfaces
+    from granian.http import HTTP1Settings
+
     from lemap_graph.settings import load_settings
 
     settings = settings or load_settings()
-    timeout = float(settings["LEMAP_QUERY_TIMEOUT"])
+    threads = max(1, int(settings.get("LEMAP_WEB_THREADS") or 1))
     return {
-        "bind": [f"[{host}]:{port}" if ":" in host else f"{host}:{port}"],
+        "address": host.strip("[]"),
+        "port": port,
+        "interface": Interfaces.WSGI,
         "workers": int(settings.get("LEMAP_WEB_PROCESSES") or 0) or (os.cpu_count() or 1),
-        "worker_class": "gevent",
-        "worker_connections": 1000,
-        # gunicorn restarts a worker whose heartbeat stops; queries never block the heartbeat
-        # (they run in the pool's processes), but leave room for a slow start on a big store.
-        "timeout": max(120, int(timeout * 3)),
-        "graceful_timeout": 30,
-        # a connection that sends nothing for this long is closed (keep-alive and slow headers alike)
-        "keepalive": 5,
-        "limit_request_line": 8190,
-        "accesslog": "-",
-        "errorlog": "-",
-        "preload_app": False,
-        # gunicorn 27's control socket is one fixed path per user: several servers would share it
-        "control_socket_disable": True,
+        "blocking_threads": threads,
+        # requests beyond the threads wait in Rust, not in Python
+        "backpressure": threads,
+        "http1_settings": HTTP1Settings(header_read_timeout=HEADER_SECONDS * 1000),
+        # a web process that dies (it never runs a query itself) is started again
+        "respawn_failed_workers": True,
+        "workers_kill_timeout": 30,
+        "log_access": bool(settings.get("LEMAP_ACCESS_LOG")),
+        "log_access_format": '%(addr)s - - [%(time)s] "%(method)s %(path)s %(protocol)s" %(status)d %(dt_ms).1f ms',
+        "websockets": False,
+        "factory": True,
     }
+
+
+def check_port(host: str, port: int) -> None:
+    """Raise OSError when ``host:port`` cannot be listened on (taken, or no such address), before anything starts.
+
+    granian itself would stop with a Rust panic and backtrace instead of a sentence.
+    """
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        probe.bind((host.strip("[]"), port))
+
+
+def _run(host: str, port: int, settings) -> None:
+    """granian over :func:`_factory` until SIGINT/SIGTERM."""
+    from granian import Granian
+
+    # the thread count is deliberate (most threads wait on a socket, not on the CPU): no warning
+    logging.getLogger("_granian").addFilter(lambda record: "Python threads" not in record.getMessage())
+    Granian("webapp.server:_factory", **granian_options(host, port, settings)).serve()
 
 
 def _build_in_child(path) -> None:
@@ -85,7 +97,7 @@ def _factory():
 
 
 def _serve_remote(host: str, port: int, settings) -> None:
-    """gunicorn over an external SPARQL server; its web processes count each client's queries in one shared folder."""
+    """granian over an external SPARQL server; its web processes count each client's queries in one shared folder."""
     import shutil
     import tempfile
 
@@ -93,13 +105,13 @@ def _serve_remote(host: str, port: int, settings) -> None:
 
     os.environ[CLIENTS_DIR_ENV] = folder = tempfile.mkdtemp(prefix="lemap-clients-")
     try:
-        _Gunicorn(_factory, gunicorn_options(host, port, settings)).run()
+        _run(host, port, settings)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
 
 def serve(host: str, port: int, store_path: str | None) -> None:
-    """Serve lemap on ``host:port`` with gunicorn until stopped (SIGINT/SIGTERM).
+    """Serve lemap on ``host:port`` with granian until stopped (SIGINT/SIGTERM).
 
     :param host: interface to listen on, e.g. ``127.0.0.1``.
     :param port: TCP port.
@@ -111,13 +123,14 @@ def serve(host: str, port: int, store_path: str | None) -> None:
 
     from .state import RUN_DIR_ENV
 
+    check_port(host, port)
     if store_path:
         os.environ["LEMAP_STORE"] = str(store_path)
     settings = load_settings()
     if settings["LEMAP_SPARQL_ENDPOINT"]:  # an external server holds the data: no pool to start
         _serve_remote(host, port, settings)
         return
-    # RocksDB's background threads must never start in the process gunicorn forks (a child would
+    # RocksDB's background threads must never start in the process granian forks (a child would
     # wait forever for threads it does not have): the build and every open happen in other processes.
     durable = DurableStore(settings["LEMAP_STORE"])
     if not durable.exists():
@@ -130,6 +143,6 @@ def serve(host: str, port: int, store_path: str | None) -> None:
     os.environ[RUN_DIR_ENV] = str(engine.run_dir)
 
     try:
-        _Gunicorn(_factory, gunicorn_options(host, port, settings)).run()
+        _run(host, port, settings)
     finally:
         engine.close()

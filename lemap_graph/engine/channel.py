@@ -2,8 +2,8 @@
 
 The framing is ``multiprocessing.connection.Connection``'s (a 4-byte big-endian length, or -1 and an
 8-byte length for larger messages), so the worker side can use ``Connection`` itself. The client
-side uses the socket's own calls, which gevent makes cooperative: a web process waiting for a
-worker's answer keeps serving its other connections.
+side uses the socket's own calls, which release the interpreter while they wait: a web process's
+other threads keep serving while one waits for a worker's answer.
 
 >>> from multiprocessing.connection import Connection
 >>> a, b = socket.socketpair()

@@ -160,7 +160,7 @@ class GraphLocks:
 
     Threads of one process wait on a lock of the process; with ``folder``, processes (several web
     processes over one store) also wait on an exclusive ``flock`` of a file there, taken without
-    blocking and retried, so a cooperative server (gevent) keeps serving while an import waits.
+    blocking and retried, so a waiting import never sleeps inside the lock call and can give up.
 
     >>> import tempfile
     >>> with tempfile.TemporaryDirectory() as tmp, GraphLocks(Path(tmp)).hold("https://w3id.org/lemap/graph/partner/p/d"):
