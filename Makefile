@@ -83,12 +83,19 @@ APP_FIXTURES   = app_over|curated_app|curated_client|web_app|web_client|live_ser
 ENGINE_TESTS  ?= $(shell grep -lwE '$(APP_FIXTURES)' tests/test_*.py)
 ENGINE_ARGS   ?=
 
+# The servers run side by side, each suite writing its own log (shown in full when it fails).
 test-engines: setup browser virtuoso
-	@for engine in $(ENGINES); do \
-	  echo "make test-engines: the web tests on $$engine"; \
-	  $(BIN)/python -m pytest $(ENGINE_TESTS) --engine $$engine -m 'not embedded_only' -q -p no:cacheprovider $(ENGINE_ARGS) \
-	    || exit $$?; \
-	done
+	@mkdir -p test-artifacts; \
+	for engine in $(ENGINES); do \
+	  echo "make test-engines: the web tests on $$engine (test-artifacts/engine-$$engine.log)"; \
+	  ( $(BIN)/python -m pytest $(ENGINE_TESTS) --engine $$engine -m 'not embedded_only' -q -p no:cacheprovider $(ENGINE_ARGS) \
+	      > test-artifacts/engine-$$engine.log 2>&1; echo $$? > test-artifacts/engine-$$engine.status ) & \
+	done; wait; status=0; \
+	for engine in $(ENGINES); do \
+	  code=$$(cat test-artifacts/engine-$$engine.status); \
+	  if [ "$$code" = 0 ]; then echo "== $$engine: $$(tail -n 1 test-artifacts/engine-$$engine.log)"; \
+	  else echo "== $$engine FAILED (exit $$code):"; cat test-artifacts/engine-$$engine.log; status=$$code; fi; \
+	done; exit $$status
 
 # Debian's Virtuoso Open Source 7, one of the two servers test-engines runs the web tests on.
 virtuoso:

@@ -38,6 +38,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import os
+import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -56,6 +57,10 @@ class Admission:
     def __init__(self, folder: str | os.PathLike, limits: Limits):
         self.folder = Path(folder)
         self.limits = limits
+        self._prefix = os.path.join(str(folder), "")  # string joins: pathlib's cost more than the open
+        # slots this process's own threads hold: skipped without a system call
+        self._held: set[str] = set()
+        self._held_lock = threading.Lock()
 
     @contextmanager
     def slot(self, client: str | None) -> Iterator["Meter"]:
@@ -70,11 +75,9 @@ class Admission:
             return
         key = hashlib.sha256(client.encode("utf-8", "surrogatepass")).hexdigest()[:32]
         for i in range(self.limits.client_queries):
-            fd = self._open(f"{key}.{i}")
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                os.close(fd)
+            name = f"{key}.{i}"
+            fd = self._take(name)
+            if fd is None:
                 continue
             budget = self._open(f"{key}.budget") if self.limits.client_budget > 0 else None
             started = time.monotonic()
@@ -82,7 +85,7 @@ class Admission:
                 self._check_budget(budget)
                 yield meter
             finally:
-                os.close(fd)  # closing the descriptor releases the lock
+                self._give_back(name, fd)
                 if budget is not None:
                     self._spend(budget, time.monotonic() - started if meter.seconds is None else meter.seconds)
             return
@@ -90,12 +93,36 @@ class Admission:
         raise TooManyQueries(429, f"this client already has {n} {'query' if n == 1 else 'queries'} running; "
                                   f"wait for it to finish (at most {n} at once)", retry_after=max(1, round(self.limits.timeout / 2)))
 
+    def _take(self, name: str) -> int | None:
+        """The locked descriptor of slot file ``name``, or None when a thread or process holds it."""
+        with self._held_lock:
+            if name in self._held:
+                return None
+            self._held.add(name)
+        fd = None
+        try:
+            fd = self._open(name)
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return fd
+        except BlockingIOError:  # another process holds it
+            self._give_back(name, fd)
+            return None
+        except BaseException:
+            self._give_back(name, fd)
+            raise
+
+    def _give_back(self, name: str, fd: int | None) -> None:
+        if fd is not None:
+            os.close(fd)  # closing the descriptor releases the lock
+        with self._held_lock:
+            self._held.discard(name)
+
     def _open(self, name: str) -> int:
         try:
-            return os.open(self.folder / name, os.O_CREAT | os.O_RDWR, 0o600)
+            return os.open(self._prefix + name, os.O_CREAT | os.O_RDWR, 0o600)
         except FileNotFoundError:  # the first query of this folder
             self.folder.mkdir(parents=True, exist_ok=True)
-            return os.open(self.folder / name, os.O_CREAT | os.O_RDWR, 0o600)
+            return os.open(self._prefix + name, os.O_CREAT | os.O_RDWR, 0o600)
 
     def _check_budget(self, fd: int | None) -> None:
         if fd is None:

@@ -75,6 +75,9 @@ class LocalEngine(SparqlEngine):
         self._ready = False
         self._state: dict[str, Any] = {}
         self._state_stamp = None
+        # paths read on every query, made once: pathlib's joins cost more than the stat itself
+        self._state_path = str(self.run_dir / "state.json")
+        self._sockets = {lane: str(self.run_dir / f"{lane}.sock") for lane in (APP, PUBLIC)}
         self._isolated = False
         self.admission = Admission(self.run_dir / "clients", self.limits)
         self._finalizer = weakref.finalize(self, _stop_pool, [None], self.run_dir, self._owner, os.getpid())
@@ -129,15 +132,15 @@ class LocalEngine(SparqlEngine):
             time.sleep(0.01)
 
     def _pool_state(self) -> dict[str, Any]:
-        path = self.run_dir / "state.json"
         try:
-            st = path.stat()
+            st = os.stat(self._state_path)
             stamp = (st.st_ino, st.st_mtime_ns)  # replaced, not rewritten: a new inode every time
         except FileNotFoundError:
             self.start()
             return self._pool_state()
         if stamp != self._state_stamp:
-            self._state, self._state_stamp = json.loads(path.read_text()), stamp
+            with open(self._state_path, encoding="utf-8") as f:
+                self._state, self._state_stamp = json.load(f), stamp
         return self._state
 
     def worker_pids(self) -> list[int]:
@@ -208,7 +211,7 @@ class LocalEngine(SparqlEngine):
 
     def _connect(self, lane: str) -> Channel:
         try:
-            return Channel.connect(str(self.run_dir / f"{lane}.sock"))
+            return Channel.connect(self._sockets[lane])
         except OSError as e:
             raise EngineBusy(503, f"the query engine is not answering ({e.strerror or e})", retry_after=5) from None
 
