@@ -7,34 +7,55 @@ import functools
 import re
 import sys
 from dataclasses import dataclass, field
-from typing import Iterator
+from typing import Iterator, NamedTuple
 from urllib.parse import urljoin
 
 from .errors import QueryRejected
 from .limits import Limits
 
 _ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
-_WS = re.compile(r"\s+")
-_IRI = re.compile(r"<[^<>\"{}|^`\\\x00-\x20]*>")
-_VAR = re.compile(r"[?$][\w\u00B7\u0300-\u036F\u203F-\u2040]+")
-_BNODE = re.compile(r"_:[\w.\-]*")
-_LANG = re.compile(r"@[A-Za-z]+(?:-[A-Za-z0-9]+)*")
-# A keyword, or a prefixed name (its prefix, the colon and its local part) as one token.
-_NAME = re.compile(r"(?:[^\W\d][\w\-]*(?:\.+[\w\-]+)*)?:(?:[\w\-:%]|\\.)*(?:\.+(?:[\w\-:%]|\\.)+)*|[^\W\d][\w\-]*(?:\.+[\w\-]+)*")
-_NUMBER = re.compile(r"\d+(?:\.\d*)?(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?")
+# A keyword, or a prefixed name (its prefix, the colon and its local part) as one token: a name
+# that starts with one of the characters of `first`, its local part only if a colon follows it.
+_LOCAL = r":(?:[\w\-:%]|\\.)*(?:\.+(?:[\w\-:%]|\\.)+)*"
+
+
+def _name(first: str) -> str:
+    return first + r"[\w\-]*(?:\.+[\w\-]+)*(?:" + _LOCAL + ")?"
+
+
+# Every kind but ws and comment, each picked by its first character as a per-character scan would:
+# a bracket-like or lone character that starts nothing longer is `open`, `close` or `other`. A name
+# starting with "_" is a `bnode`, as blank-node labels are; a non-ASCII start is checked in Python
+# (`uname`), since only letters start names and `[^\W\d]` also admits digits such as "²". Most
+# frequent first; `uname` after `number`, which takes non-ASCII decimal digits.
+_KINDS = "|".join((
+    "(?P<name>" + _name("[A-Za-z]") + "|" + _LOCAL + ")",
+    r"(?P<var>[?$][\w\u00B7\u0300-\u036F\u203F-\u2040]+)",
+    r"(?P<iri><[^<>\"{}|^`\\\x00-\x20]*>)",
+    r"(?P<open>\{\|?|[(\[])",
+    r"(?P<close>\|\}|[})\]])",
+    r"(?P<quote>['\"])",
+    r"(?P<number>\d+(?:\.\d*)?(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)",
+    r"(?P<bnode>_(?::[\w.\-]*|" + _name("") + "))",
+    r"(?P<lang>@[A-Za-z]+(?:-[A-Za-z0-9]+)*)",
+    "(?P<uname>" + _name(r"[^\W\d\x00-\x7F]") + ")",
+    r"(?P<other>(?s:.))",
+))
+_TOKEN = re.compile(r"(?P<ws>\s+)|(?P<comment>#[^\n\r]*)|" + _KINDS)
+# Possessive, so a run of whitespace and comments is skipped once and never backtracked into.
+_SIGNIFICANT = re.compile(r"(?:\s++|#[^\n\r]*+)*+(?:" + _KINDS + ")")
 _SHORT = {q: re.compile(q + r"(?:[^" + q + r"\\\n\r]|\\.)*" + q) for q in ("'", '"')}
 _LONG = {q: re.compile(q * 3 + r"(?:[^" + q + r"\\]|\\.|" + q + r"(?!" + q * 2 + r"))*" + q * 3, re.S) for q in ("'", '"')}
-_OPEN = {"{", "(", "["}
-_CLOSE = {"}", ")", "]"}
 
 QUERY_FORMS = {"SELECT": "results", "ASK": "results", "CONSTRUCT": "graph", "DESCRIBE": "graph"}
 UPDATE_KEYWORDS = frozenset({"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH"})
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):
     """One token: ``kind`` is ws, comment, string, iri, var, bnode, lang, name, number, open, close or other."""
 
+    # A named tuple rather than a frozen dataclass: the guard builds one per token of every new
+    # query text, and a dataclass's frozen __init__ cost four times as much.
     kind: str
     text: str
     pos: int
@@ -49,67 +70,27 @@ def tokenize(text: str) -> Iterator[Token]:
     >>> [t.text for t in tokenize("ASK { ?s <p> 'x' } # c") if t.kind != "ws"]
     ['ASK', '{', '?s', '<p>', "'x'", '}', '# c']
     """
-    n, p = len(text), 0
-    no_string_before: dict[str, int] = {}  # a failed string scan at p fails for every start up to this end
-    while p < n:
-        c = text[p]
-        m = None
-        if c.isspace():
-            m = _WS.match(text, p)
-        elif c == "#":
-            end = _line_end(text, p)
-            yield Token("comment", text[p:end], p)
-            p = end
-            continue
-        elif c in "'\"":
-            m = _string_at(text, p, c, no_string_before)
-            if m:
-                yield Token("string", m.group(), p)
-                p = m.end()
-                continue
-        elif c == "<":
-            m = _IRI.match(text, p)
-            if m:
-                yield Token("iri", m.group(), p)
-                p = m.end()
-                continue
-        elif c in "?$":
-            m = _VAR.match(text, p)
-        elif c == "_" and text.startswith("_:", p):
-            m = _BNODE.match(text, p)
-        elif c == "@":
-            m = _LANG.match(text, p)
-        elif c.isdigit() or (c == "." and p + 1 < n and text[p + 1].isdigit()):
-            m = _NUMBER.match(text, p)
-        elif c == ":" or c.isalpha() or c == "_":
-            m = _NAME.match(text, p)
-        if m and m.end() > p:
-            yield Token(_kind_of(c), m.group(), p)
-            p = m.end()
-            continue
-        if c == "{" and text.startswith("{|", p):
-            yield Token("open", "{|", p)
-            p += 2
-        elif c == "|" and text.startswith("|}", p):
-            yield Token("close", "|}", p)
-            p += 2
-        else:
-            yield Token("open" if c in _OPEN else "close" if c in _CLOSE else "other", c, p)
-            p += 1
+    return iter(_scan(text, _TOKEN))
 
 
-def _kind_of(c: str) -> str:
-    if c.isspace():
-        return "ws"
-    if c in "?$":
-        return "var"
-    if c == "_":
-        return "bnode"
-    if c == "@":
-        return "lang"
-    if c.isdigit() or c == ".":
-        return "number"
-    return "name"
+def _significant(text: str) -> tuple[Token, ...]:
+    """The tokens without whitespace and comments, which are skipped inside the regex, never built."""
+    return tuple(_scan(text, _SIGNIFICANT))
+
+
+def _scan(text: str, pattern: re.Pattern[str]) -> list[Token]:
+    match, new, tokens = pattern.match, tuple.__new__, []
+    append, p, no_string_before = tokens.append, 0, {}  # a failed string scan at p fails for every start up to this end
+    while m := match(text, p):
+        kind = m.lastgroup
+        start, p = m.start(kind), m.end()
+        if kind == "quote":
+            s = _string_at(text, start, text[start], no_string_before)
+            kind, p = ("string", s.end()) if s else ("other", p)
+        elif kind == "uname":
+            kind, p = ("name", p) if text[start].isalpha() else ("other", start + 1)
+        append(new(Token, (kind, text[start:p], start)))
+    return tokens
 
 
 def _line_end(text: str, p: int) -> int:
@@ -258,10 +239,6 @@ REMEMBERED_VERDICTS = 512
 # more than the rest of the web tier's work for a small answer. Only passing verdicts are kept
 # (lru_cache keeps nothing when the call raises), and they are pure functions of the arguments.
 _vet_remembered = functools.lru_cache(maxsize=REMEMBERED_VERDICTS)(_vet)
-
-
-def _significant(text: str) -> tuple[Token, ...]:
-    return tuple(t for t in tokenize(text) if t.kind not in ("ws", "comment"))
 
 
 def _reject(view: _View, original: str, pos: int, message: str, status: int = 400) -> QueryRejected:
