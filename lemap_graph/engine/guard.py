@@ -34,12 +34,13 @@ _KINDS = "|".join((
     r"(?P<iri><[^<>\"{}|^`\\\x00-\x20]*>)",
     r"(?P<open>\{\|?|[(\[])",
     r"(?P<close>\|\}|[})\]])",
-    r"(?P<quote>['\"])",
     r"(?P<number>\d+(?:\.\d*)?(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)",
     r"(?P<bnode>_(?::[\w.\-]*|" + _name("") + "))",
     r"(?P<lang>@[A-Za-z]+(?:-[A-Za-z0-9]+)*)",
+    r"(?P<quote>['\"])",
     "(?P<uname>" + _name(r"[^\W\d\x00-\x7F]") + ")",
     r"(?P<other>(?s:.))",
+    r"(?P<end>\Z)",  # finditer searches: without it, text after a last comment would be read as tokens
 ))
 _TOKEN = re.compile(r"(?P<ws>\s+)|(?P<comment>#[^\n\r]*)|" + _KINDS)
 # Possessive, so a run of whitespace and comments is skipped once and never backtracked into.
@@ -70,27 +71,50 @@ def tokenize(text: str) -> Iterator[Token]:
     >>> [t.text for t in tokenize("ASK { ?s <p> 'x' } # c") if t.kind != "ws"]
     ['ASK', '{', '?s', '<p>', "'x'", '}', '# c']
     """
-    return iter(_scan(text, _TOKEN))
+    return iter(_scan(text, _TOKEN, _TOKEN_KINDS))
 
 
 def _significant(text: str) -> tuple[Token, ...]:
     """The tokens without whitespace and comments, which are skipped inside the regex, never built."""
-    return tuple(_scan(text, _SIGNIFICANT))
+    return tuple(_scan(text, _SIGNIFICANT, _SIGNIFICANT_KINDS))
 
 
-def _scan(text: str, pattern: re.Pattern[str]) -> list[Token]:
-    match, new, tokens = pattern.match, tuple.__new__, []
-    append, p, no_string_before = tokens.append, 0, {}  # a failed string scan at p fails for every start up to this end
-    while m := match(text, p):
-        kind = m.lastgroup
-        start, p = m.start(kind), m.end()
-        if kind == "quote":
-            s = _string_at(text, start, text[start], no_string_before)
-            kind, p = ("string", s.end()) if s else ("other", p)
-        elif kind == "uname":
-            kind, p = ("name", p) if text[start].isalpha() else ("other", start + 1)
-        append(new(Token, (kind, text[start:p], start)))
-    return tokens
+def _kinds(pattern: re.Pattern[str]) -> tuple[str | None, ...]:
+    """Each group's kind by its number; None for those Python reads further (quote, uname) and for the end."""
+    names = sorted(pattern.groupindex, key=pattern.groupindex.get)
+    return (None,) + tuple(None if name in ("quote", "uname", "end") else name for name in names)
+
+
+_TOKEN_KINDS, _SIGNIFICANT_KINDS = _kinds(_TOKEN), _kinds(_SIGNIFICANT)
+
+
+def _scan(text: str, pattern: re.Pattern[str], kinds: tuple[str | None, ...]) -> list[Token]:
+    new, tokens, p, no_string_before = tuple.__new__, [], 0, {}  # see _string_at for no_string_before
+    append = tokens.append
+    while True:
+        for m in pattern.finditer(text, p):
+            i = m.lastindex  # the kind's group: by number, as a name costs a dictionary look-up per token
+            if kind := kinds[i]:
+                append(new(Token, (kind, m.group(i), m.start(i))))
+                continue
+            start, end = m.span(i)
+            if start == len(text):
+                return tokens
+            kind, p = _read_further(text, start, end, no_string_before)
+            append(new(Token, (kind, text[start:p], start)))
+            if p != end:  # the token is not what the regex matched: go on from its end
+                break
+        else:
+            return tokens
+
+
+def _read_further(text: str, start: int, end: int, no_string_before: dict[str, int]) -> tuple[str, int]:
+    """A quote opens a string if one can be read there; a non-ASCII character starts a name only if it is a letter."""
+    c = text[start]
+    if c in "'\"":
+        s = _string_at(text, start, c, no_string_before)
+        return ("string", s.end()) if s else ("other", end)
+    return ("name", end) if c.isalpha() else ("other", start + 1)
 
 
 def _line_end(text: str, p: int) -> int:
@@ -125,6 +149,11 @@ class _View:
         i = bisect.bisect_right(self.offsets, (pos, sys.maxsize)) - 1
         view_at, orig_at = self.offsets[i] if i >= 0 else (0, 0)
         return orig_at + (pos - view_at)
+
+    @functools.cached_property
+    def words(self) -> str:
+        """The text in upper case: a keyword no token could spell is looked for in C, not token by token."""
+        return self.text.upper()  # upper() maps each character alone, so a token's upper() is a part of it
 
 
 def decode_escapes(text: str) -> tuple[str, tuple[tuple[int, int], ...]]:
@@ -247,6 +276,8 @@ def _reject(view: _View, original: str, pos: int, message: str, status: int = 40
 
 
 def _check_nesting(view: _View, original: str, limit: int) -> None:
+    if sum(map(view.text.count, "{([")) <= limit:  # each open token starts with one of these characters
+        return
     depth = 0
     for t in view.tokens:
         if t.kind == "open":
@@ -258,6 +289,8 @@ def _check_nesting(view: _View, original: str, limit: int) -> None:
 
 
 def _check_service(view: _View, original: str) -> None:
+    if "SERVICE" not in view.words:
+        return
     for t in view.tokens:
         if t.kind == "name" and t.text.upper() == "SERVICE":
             raise _reject(view, original, t.pos, "SERVICE is not allowed: this endpoint makes no outbound requests")
@@ -279,13 +312,13 @@ def _plan(view: _View, original: str, base: str | None) -> QueryPlan:
         raise _reject(view, original, tokens[i].pos, f"SPARQL Update ({form}) is not accepted: this endpoint is read-only")
     if form not in QUERY_FORMS:
         form = None
-    from_graphs, from_named = _from_clauses(view, original, prefixes, base)
+    from_graphs, from_named = _from_clauses(view, original, prefixes, base) if "FROM" in view.words else ([], [])
     return QueryPlan(
         form,
         tuple(iri for iri, _ in from_graphs),
         tuple(iri for iri, _ in from_named),
         tuple(from_graphs + from_named),
-        _top_limit(tokens),
+        _top_limit(tokens) if "LIMIT" in view.words else None,
     )
 
 
