@@ -38,10 +38,11 @@ _KINDS = "|".join((
     r"(?P<bnode>_(?::[\w.\-]*|" + _name("") + "))",
     r"(?P<lang>@[A-Za-z]+(?:-[A-Za-z0-9]+)*)",
     r"(?P<quote>['\"])",
-    "(?P<uname>" + _name(r"[^\W\d\x00-\x7F]") + ")",
+    r"(?P<uname>[^\W\d\x00-\x7F])",  # one character: a run of "²" must not be scanned again at each of them
     r"(?P<other>(?s:.))",
     r"(?P<end>\Z)",  # finditer searches: without it, text after a last comment would be read as tokens
 ))
+_UNAME = re.compile(_name(r"[^\W\d]"))
 _TOKEN = re.compile(r"(?P<ws>\s+)|(?P<comment>#[^\n\r]*)|" + _KINDS)
 # Possessive, so a run of whitespace and comments is skipped once and never backtracked into.
 _SIGNIFICANT = re.compile(r"(?:\s++|#[^\n\r]*+)*+(?:" + _KINDS + ")")
@@ -114,7 +115,7 @@ def _read_further(text: str, start: int, end: int, no_string_before: dict[str, i
     if c in "'\"":
         s = _string_at(text, start, c, no_string_before)
         return ("string", s.end()) if s else ("other", end)
-    return ("name", end) if c.isalpha() else ("other", start + 1)
+    return ("name", _UNAME.match(text, start).end()) if c.isalpha() else ("other", end)
 
 
 def _line_end(text: str, p: int) -> int:
@@ -141,6 +142,9 @@ class _View:
 
     text: str
     tokens: tuple[Token, ...]
+    #: the text in upper case, where a keyword no token could spell is ruled out at C speed, not token
+    #: by token (upper() maps each character alone, so a token's upper() is a part of it)
+    words: str
     offsets: tuple[tuple[int, int], ...] = ()  # (position in this view, position in the original text)
 
     def original(self, pos: int) -> int:
@@ -149,11 +153,6 @@ class _View:
         i = bisect.bisect_right(self.offsets, (pos, sys.maxsize)) - 1
         view_at, orig_at = self.offsets[i] if i >= 0 else (0, 0)
         return orig_at + (pos - view_at)
-
-    @functools.cached_property
-    def words(self) -> str:
-        """The text in upper case: a keyword no token could spell is looked for in C, not token by token."""
-        return self.text.upper()  # upper() maps each character alone, so a token's upper() is a part of it
 
 
 def decode_escapes(text: str) -> tuple[str, tuple[tuple[int, int], ...]]:
@@ -250,9 +249,9 @@ def _vet(text: str, max_bytes: int, max_nesting: int, base_iri: str | None) -> t
     if size > max_bytes:
         raise QueryRejected(413, f"the query is {size} bytes; the limit is {max_bytes} bytes")
     decoded, offsets = decode_escapes(text)
-    views = [_View(text, _significant(text))]
+    views = [_View(text, _significant(text), text.upper())]
     if offsets:
-        views.append(_View(decoded, _significant(decoded), offsets))
+        views.append(_View(decoded, _significant(decoded), decoded.upper(), offsets))
     for view in views:
         _check_nesting(view, text, max_nesting)
     for view in views:
