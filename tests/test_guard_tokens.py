@@ -293,6 +293,17 @@ def test_tokens_keep_their_names_and_shape() -> None:
     assert repr(token) == "Token(kind='name', text='SELECT', pos=0)"
 
 
+LONG_RUNS = ["²" * 100_000, "½" * 100_000, "é" * 30_000, "'" * 30_000, '"' * 30_000, "'''" * 10_000,
+             '"' + '\\"' * 15_000, "'''" + "\\'" * 15_000, "<a" * 15_000, "a" + "." * 30_000 + ":",
+             "ex:" + "a." * 15_000, "_" * 30_000, "?" * 30_000, "{" * 30_000, ("'\\'" * 50 + "\n") * 200]
+
+
+@pytest.mark.parametrize("text", LONG_RUNS, ids=lambda text: repr(text[:8]))
+def test_long_runs_are_read_in_one_pass_and_as_the_reference_reads_them(text) -> None:
+    """Each would take a minute or more if the fast tokenizer scanned a run again at each of its characters."""
+    assert [tuple(t) for t in tokenize(text)] == reference_tokens(text)
+
+
 def verdict(vet, text: str, max_nesting: int, base: str | None) -> tuple:
     """A reading's plans as plain tuples, or the refusal's status, message, line and column."""
     try:
