@@ -23,31 +23,60 @@ def _name(first: str) -> str:
     return first + r"[\w\-]*(?:\.+[\w\-]+)*(?:" + _LOCAL + ")?"
 
 
-# Every kind but ws and comment, each picked by its first character as a per-character scan would:
-# a bracket-like or lone character that starts nothing longer is `open`, `close` or `other`. A name
-# starting with "_" is a `bnode`, as blank-node labels are; a non-ASCII start is checked in Python
-# (`uname`), since only letters start names and `[^\W\d]` also admits digits such as "²". Most
-# frequent first; `uname` after `number`, which takes non-ASCII decimal digits.
-_KINDS = "|".join((
-    "(?P<name>" + _name("[A-Za-z]") + "|" + _LOCAL + ")",
-    r"(?P<var>[?$][\w\u00B7\u0300-\u036F\u203F-\u2040]+)",
-    r"(?P<iri><[^<>\"{}|^`\\\x00-\x20]*>)",
-    r"(?P<open>\{\|?|[(\[])",
-    r"(?P<close>\|\}|[})\]])",
-    r"(?P<number>\d+(?:\.\d*)?(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)",
-    r"(?P<bnode>_(?::[\w.\-]*|" + _name("") + "))",
-    r"(?P<lang>@[A-Za-z]+(?:-[A-Za-z0-9]+)*)",
-    r"(?P<quote>['\"])",
-    r"(?P<uname>[^\W\d\x00-\x7F])",  # one character: a run of "²" must not be scanned again at each of them
-    r"(?P<other>(?s:.))",
-    r"(?P<end>\Z)",  # finditer searches: without it, text after a last comment would be read as tokens
-))
+def _short(q: str) -> str:
+    return q + r"(?:[^" + q + r"\\\n\r]|\\.)*" + q
+
+
+def _long(q: str) -> str:
+    return q * 3 + r"(?:[^" + q + r"\\]|\\.|" + q + r"(?!" + q * 2 + r"))*" + q * 3
+
+
+_SHORT = {q: re.compile(_short(q)) for q in ("'", '"')}
+_LONG = {q: re.compile(_long(q), re.S) for q in ("'", '"')}
+# Strings read by the regex itself, as _string_at reads them (long first); a quote that opens none
+# of them comes out as a `quote`, and from there on _string_at reads every quote (see _scan).
+_STRINGS = "(?P<string>" + "|".join(f"(?s:{_long(q)})|(?!{q * 3}){_short(q)}" for q in ("'", '"')) + ")"
+
+
+def _kinds_pattern(strings: bool) -> str:
+    """Every kind but ws and comment, each picked by its first character as a per-character scan would.
+
+    A bracket-like or lone character that starts nothing longer is `open`, `close` or `other`. A
+    name starting with "_" is a `bnode`, as blank-node labels are; a non-ASCII start is checked in
+    Python (`uname`), since only letters start names and `[^\W\d]` also admits digits such as "²".
+    Most frequent first; `uname` after `number`, which takes non-ASCII decimal digits.
+    """
+    return "|".join((
+        "(?P<name>" + _name("[A-Za-z]") + "|" + _LOCAL + ")",
+        r"(?P<var>[?$][\w\u00B7\u0300-\u036F\u203F-\u2040]+)",
+        r"(?P<iri><[^<>\"{}|^`\\\x00-\x20]*>)",
+        r"(?P<open>\{\|?|[(\[])",
+        r"(?P<close>\|\}|[})\]])",
+        r"(?P<number>\d+(?:\.\d*)?(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)",
+        r"(?P<bnode>_(?::[\w.\-]*|" + _name("") + "))",
+        r"(?P<lang>@[A-Za-z]+(?:-[A-Za-z0-9]+)*)",
+        *([_STRINGS] if strings else []),
+        r"(?P<quote>['\"])",
+        r"(?P<uname>[^\W\d\x00-\x7F])",  # one character: a run of "²" must not be scanned again at each of them
+        r"(?P<other>(?s:.))",
+        r"(?P<end>\Z)",  # finditer searches: without it, text after a last comment would be read as tokens
+    ))
+
+
+def _reading(significant: bool, strings: bool) -> tuple[re.Pattern[str], tuple[str | None, ...]]:
+    """The token regex and each of its groups' kind by number (None for those Python reads further)."""
+    if significant:  # possessive: a run of whitespace and comments is skipped once, never backtracked into
+        pattern = re.compile(r"(?:\s++|#[^\n\r]*+)*+(?:" + _kinds_pattern(strings) + ")")
+    else:
+        pattern = re.compile(r"(?P<ws>\s+)|(?P<comment>#[^\n\r]*)|" + _kinds_pattern(strings))
+    names = sorted(pattern.groupindex, key=pattern.groupindex.get)
+    return pattern, (None,) + tuple(None if name in ("quote", "uname", "end") else name for name in names)
+
+
 _UNAME = re.compile(_name(r"[^\W\d]"))
-_TOKEN = re.compile(r"(?P<ws>\s+)|(?P<comment>#[^\n\r]*)|" + _KINDS)
-# Possessive, so a run of whitespace and comments is skipped once and never backtracked into.
-_SIGNIFICANT = re.compile(r"(?:\s++|#[^\n\r]*+)*+(?:" + _KINDS + ")")
-_SHORT = {q: re.compile(q + r"(?:[^" + q + r"\\\n\r]|\\.)*" + q) for q in ("'", '"')}
-_LONG = {q: re.compile(q * 3 + r"(?:[^" + q + r"\\]|\\.|" + q + r"(?!" + q * 2 + r"))*" + q * 3, re.S) for q in ("'", '"')}
+#: (strings read by the regex, every quote read by _string_at): all tokens, and the significant ones
+_ALL = (_reading(False, True), _reading(False, False))
+_SIGNIFICANT = (_reading(True, True), _reading(True, False))
 
 QUERY_FORMS = {"SELECT": "results", "ASK": "results", "CONSTRUCT": "graph", "DESCRIBE": "graph"}
 UPDATE_KEYWORDS = frozenset({"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH"})
@@ -72,41 +101,34 @@ def tokenize(text: str) -> Iterator[Token]:
     >>> [t.text for t in tokenize("ASK { ?s <p> 'x' } # c") if t.kind != "ws"]
     ['ASK', '{', '?s', '<p>', "'x'", '}', '# c']
     """
-    return iter(_scan(text, _TOKEN, _TOKEN_KINDS))
+    return _scan(text, _ALL)
 
 
 def _significant(text: str) -> tuple[Token, ...]:
     """The tokens without whitespace and comments, which are skipped inside the regex, never built."""
-    return tuple(_scan(text, _SIGNIFICANT, _SIGNIFICANT_KINDS))
+    return tuple(_scan(text, _SIGNIFICANT))
 
 
-def _kinds(pattern: re.Pattern[str]) -> tuple[str | None, ...]:
-    """Each group's kind by its number; None for those Python reads further (quote, uname) and for the end."""
-    names = sorted(pattern.groupindex, key=pattern.groupindex.get)
-    return (None,) + tuple(None if name in ("quote", "uname", "end") else name for name in names)
-
-
-_TOKEN_KINDS, _SIGNIFICANT_KINDS = _kinds(_TOKEN), _kinds(_SIGNIFICANT)
-
-
-def _scan(text: str, pattern: re.Pattern[str], kinds: tuple[str | None, ...]) -> list[Token]:
-    new, tokens, p, no_string_before = tuple.__new__, [], 0, {}  # see _string_at for no_string_before
-    append = tokens.append
+def _scan(text: str, readings) -> Iterator[Token]:
+    (pattern, kinds), careful = readings
+    new, p, no_string_before = tuple.__new__, 0, {}  # see _string_at for no_string_before
     while True:
         for m in pattern.finditer(text, p):
             i = m.lastindex  # the kind's group: by number, as a name costs a dictionary look-up per token
             if kind := kinds[i]:
-                append(new(Token, (kind, m.group(i), m.start(i))))
+                yield new(Token, (kind, m[i], m.start(i)))
                 continue
             start, end = m.span(i)
             if start == len(text):
-                return tokens
+                return
+            if text[start] in "'\"":  # no string opens here: the regex would scan to the line's end again at each later quote
+                pattern, kinds = careful
             kind, p = _read_further(text, start, end, no_string_before)
-            append(new(Token, (kind, text[start:p], start)))
-            if p != end:  # the token is not what the regex matched: go on from its end
+            yield new(Token, (kind, text[start:p], start))
+            if p != end or pattern is not m.re:  # not the token the regex matched, or another regex: go on from its end
                 break
         else:
-            return tokens
+            return
 
 
 def _read_further(text: str, start: int, end: int, no_string_before: dict[str, int]) -> tuple[str, int]:
