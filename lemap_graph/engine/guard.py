@@ -43,8 +43,9 @@ def _kinds_pattern(strings: bool) -> str:
 
     A bracket-like or lone character that starts nothing longer is `open`, `close` or `other`. A
     name starting with "_" is a `bnode`, as blank-node labels are; a non-ASCII start is checked in
-    Python (`uname`), since only letters start names and `[^\W\d]` also admits digits such as "²".
-    Most frequent first; `uname` after `number`, which takes non-ASCII decimal digits.
+    Python (`uname`), since only letters start names and a word character that is no decimal digit
+    may still be a digit such as "²". Most frequent first; `uname` after `number`, which takes
+    non-ASCII decimal digits.
     """
     return "|".join((
         "(?P<name>" + _name("[A-Za-z]") + "|" + _LOCAL + ")",
@@ -63,7 +64,10 @@ def _kinds_pattern(strings: bool) -> str:
     ))
 
 
-def _reading(significant: bool, strings: bool) -> tuple[re.Pattern[str], tuple[str | None, ...]]:
+_Reading = tuple[re.Pattern[str], tuple[str | None, ...]]  # a token regex, and its groups' kinds by number
+
+
+def _reading(significant: bool, strings: bool) -> _Reading:
     """The token regex and each of its groups' kind by number (None for those Python reads further)."""
     if significant:  # possessive: a run of whitespace and comments is skipped once, never backtracked into
         pattern = re.compile(r"(?:\s++|#[^\n\r]*+)*+(?:" + _kinds_pattern(strings) + ")")
@@ -109,7 +113,7 @@ def _significant(text: str) -> tuple[Token, ...]:
     return tuple(_scan(text, _SIGNIFICANT))
 
 
-def _scan(text: str, readings) -> Iterator[Token]:
+def _scan(text: str, readings: tuple[_Reading, _Reading]) -> Iterator[Token]:
     (pattern, kinds), careful = readings
     new, p, no_string_before = tuple.__new__, 0, {}  # see _string_at for no_string_before
     while True:
@@ -121,11 +125,11 @@ def _scan(text: str, readings) -> Iterator[Token]:
             start, end = m.span(i)
             if start == len(text):
                 return
-            if text[start] in "'\"":  # no string opens here: the regex would scan to the line's end again at each later quote
+            if text[start] in "'\"":  # no string opens here: the regex would scan as far again at each later quote
                 pattern, kinds = careful
             kind, p = _read_further(text, start, end, no_string_before)
             yield new(Token, (kind, text[start:p], start))
-            if p != end or pattern is not m.re:  # not the token the regex matched, or another regex: go on from its end
+            if p != end or pattern is not m.re:  # not the token matched, or another regex: go on from its end
                 break
         else:
             return
