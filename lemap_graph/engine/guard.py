@@ -337,13 +337,16 @@ def _plan(view: _View, original: str, base: str | None) -> QueryPlan:
         raise _reject(view, original, tokens[i].pos, f"SPARQL Update ({form}) is not accepted: this endpoint is read-only")
     if form not in QUERY_FORMS:
         form = None
-    from_graphs, from_named = _from_clauses(view, original, prefixes, base) if "FROM" in view.words else ([], [])
+    limit = _top_limit(tokens) if "LIMIT" in view.words else None
+    if "FROM" not in view.words:
+        return QueryPlan(form, limit=limit)
+    from_graphs, from_named = _from_clauses(view, original, prefixes, base)
     return QueryPlan(
         form,
         tuple(iri for iri, _ in from_graphs),
         tuple(iri for iri, _ in from_named),
         tuple(from_graphs + from_named),
-        _top_limit(tokens) if "LIMIT" in view.words else None,
+        limit,
     )
 
 
