@@ -7,34 +7,90 @@ import functools
 import re
 import sys
 from dataclasses import dataclass, field
-from typing import Iterator
+from typing import Iterator, NamedTuple
 from urllib.parse import urljoin
 
 from .errors import QueryRejected
 from .limits import Limits
 
 _ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
-_WS = re.compile(r"\s+")
-_IRI = re.compile(r"<[^<>\"{}|^`\\\x00-\x20]*>")
-_VAR = re.compile(r"[?$][\w\u00B7\u0300-\u036F\u203F-\u2040]+")
-_BNODE = re.compile(r"_:[\w.\-]*")
-_LANG = re.compile(r"@[A-Za-z]+(?:-[A-Za-z0-9]+)*")
-# A keyword, or a prefixed name (its prefix, the colon and its local part) as one token.
-_NAME = re.compile(r"(?:[^\W\d][\w\-]*(?:\.+[\w\-]+)*)?:(?:[\w\-:%]|\\.)*(?:\.+(?:[\w\-:%]|\\.)+)*|[^\W\d][\w\-]*(?:\.+[\w\-]+)*")
-_NUMBER = re.compile(r"\d+(?:\.\d*)?(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?")
-_SHORT = {q: re.compile(q + r"(?:[^" + q + r"\\\n\r]|\\.)*" + q) for q in ("'", '"')}
-_LONG = {q: re.compile(q * 3 + r"(?:[^" + q + r"\\]|\\.|" + q + r"(?!" + q * 2 + r"))*" + q * 3, re.S) for q in ("'", '"')}
-_OPEN = {"{", "(", "["}
-_CLOSE = {"}", ")", "]"}
+# A keyword, or a prefixed name (its prefix, the colon and its local part) as one token: a name
+# that starts with one of the characters of `first`, its local part only if a colon follows it.
+_LOCAL = r":(?:[\w\-:%]|\\.)*(?:\.+(?:[\w\-:%]|\\.)+)*"
+
+
+def _name(first: str) -> str:
+    return first + r"[\w\-]*(?:\.+[\w\-]+)*(?:" + _LOCAL + ")?"
+
+
+def _short(q: str) -> str:
+    return q + r"(?:[^" + q + r"\\\n\r]|\\.)*" + q
+
+
+def _long(q: str) -> str:
+    return q * 3 + r"(?:[^" + q + r"\\]|\\.|" + q + r"(?!" + q * 2 + r"))*" + q * 3
+
+
+_SHORT = {q: re.compile(_short(q)) for q in ("'", '"')}
+_LONG = {q: re.compile(_long(q), re.S) for q in ("'", '"')}
+# Strings read by the regex itself, as _string_at reads them (long first); a quote that opens none
+# of them comes out as a `quote`, and from there on _string_at reads every quote (see _scan).
+_STRINGS = "(?P<string>" + "|".join(f"(?s:{_long(q)})|(?!{q * 3}){_short(q)}" for q in ("'", '"')) + ")"
+
+
+def _kinds_pattern(strings: bool) -> str:
+    """Every kind but ws and comment, each picked by its first character as a per-character scan would.
+
+    A bracket-like or lone character that starts nothing longer is `open`, `close` or `other`. A
+    name starting with "_" is a `bnode`, as blank-node labels are; a non-ASCII start is checked in
+    Python (`uname`), since only letters start names and a word character that is no decimal digit
+    may still be a digit such as "²". Most frequent first; `uname` after `number`, which takes
+    non-ASCII decimal digits.
+    """
+    return "|".join((
+        "(?P<name>" + _name("[A-Za-z]") + "|" + _LOCAL + ")",
+        r"(?P<var>[?$][\w\u00B7\u0300-\u036F\u203F-\u2040]+)",
+        r"(?P<iri><[^<>\"{}|^`\\\x00-\x20]*>)",
+        r"(?P<open>\{\|?|[(\[])",
+        r"(?P<close>\|\}|[})\]])",
+        r"(?P<number>\d+(?:\.\d*)?(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)",
+        r"(?P<bnode>_(?::[\w.\-]*|" + _name("") + "))",
+        r"(?P<lang>@[A-Za-z]+(?:-[A-Za-z0-9]+)*)",
+        *([_STRINGS] if strings else []),
+        r"(?P<quote>['\"])",
+        r"(?P<uname>[^\W\d\x00-\x7F])",  # one character: a run of "²" must not be scanned again at each of them
+        r"(?P<other>(?s:.))",
+        r"(?P<end>\Z)",  # finditer searches: without it, text after a last comment would be read as tokens
+    ))
+
+
+_Reading = tuple[re.Pattern[str], tuple[str | None, ...]]  # a token regex, and its groups' kinds by number
+
+
+def _reading(significant: bool, strings: bool) -> _Reading:
+    """The token regex and each of its groups' kind by number (None for those Python reads further)."""
+    if significant:  # possessive: a run of whitespace and comments is skipped once, never backtracked into
+        pattern = re.compile(r"(?:\s++|#[^\n\r]*+)*+(?:" + _kinds_pattern(strings) + ")")
+    else:
+        pattern = re.compile(r"(?P<ws>\s+)|(?P<comment>#[^\n\r]*)|" + _kinds_pattern(strings))
+    names = sorted(pattern.groupindex, key=pattern.groupindex.get)
+    return pattern, (None,) + tuple(None if name in ("quote", "uname", "end") else name for name in names)
+
+
+_UNAME = re.compile(_name(r"[^\W\d]"))
+#: (strings read by the regex, every quote read by _string_at): all tokens, and the significant ones
+_ALL = (_reading(False, True), _reading(False, False))
+_SIGNIFICANT = (_reading(True, True), _reading(True, False))
 
 QUERY_FORMS = {"SELECT": "results", "ASK": "results", "CONSTRUCT": "graph", "DESCRIBE": "graph"}
 UPDATE_KEYWORDS = frozenset({"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH"})
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):
     """One token: ``kind`` is ws, comment, string, iri, var, bnode, lang, name, number, open, close or other."""
 
+    # A named tuple rather than a frozen dataclass: the guard builds one per token of every new
+    # query text, and a dataclass's frozen __init__ cost four times as much.
     kind: str
     text: str
     pos: int
@@ -49,67 +105,43 @@ def tokenize(text: str) -> Iterator[Token]:
     >>> [t.text for t in tokenize("ASK { ?s <p> 'x' } # c") if t.kind != "ws"]
     ['ASK', '{', '?s', '<p>', "'x'", '}', '# c']
     """
-    n, p = len(text), 0
-    no_string_before: dict[str, int] = {}  # a failed string scan at p fails for every start up to this end
-    while p < n:
-        c = text[p]
-        m = None
-        if c.isspace():
-            m = _WS.match(text, p)
-        elif c == "#":
-            end = _line_end(text, p)
-            yield Token("comment", text[p:end], p)
-            p = end
-            continue
-        elif c in "'\"":
-            m = _string_at(text, p, c, no_string_before)
-            if m:
-                yield Token("string", m.group(), p)
-                p = m.end()
+    return _scan(text, _ALL)
+
+
+def _significant(text: str) -> tuple[Token, ...]:
+    """The tokens without whitespace and comments, which are skipped inside the regex, never built."""
+    return tuple(_scan(text, _SIGNIFICANT))
+
+
+def _scan(text: str, readings: tuple[_Reading, _Reading]) -> Iterator[Token]:
+    (pattern, kinds), careful = readings
+    new, p, no_string_before = tuple.__new__, 0, {}  # see _string_at for no_string_before
+    while True:
+        for m in pattern.finditer(text, p):
+            i = m.lastindex  # the kind's group: by number, as a name costs a dictionary look-up per token
+            if kind := kinds[i]:
+                yield new(Token, (kind, m[i], m.start(i)))
                 continue
-        elif c == "<":
-            m = _IRI.match(text, p)
-            if m:
-                yield Token("iri", m.group(), p)
-                p = m.end()
-                continue
-        elif c in "?$":
-            m = _VAR.match(text, p)
-        elif c == "_" and text.startswith("_:", p):
-            m = _BNODE.match(text, p)
-        elif c == "@":
-            m = _LANG.match(text, p)
-        elif c.isdigit() or (c == "." and p + 1 < n and text[p + 1].isdigit()):
-            m = _NUMBER.match(text, p)
-        elif c == ":" or c.isalpha() or c == "_":
-            m = _NAME.match(text, p)
-        if m and m.end() > p:
-            yield Token(_kind_of(c), m.group(), p)
-            p = m.end()
-            continue
-        if c == "{" and text.startswith("{|", p):
-            yield Token("open", "{|", p)
-            p += 2
-        elif c == "|" and text.startswith("|}", p):
-            yield Token("close", "|}", p)
-            p += 2
+            start, end = m.span(i)
+            if start == len(text):
+                return
+            if text[start] in "'\"":  # no string opens here: the regex would scan as far again at each later quote
+                pattern, kinds = careful
+            kind, p = _read_further(text, start, end, no_string_before)
+            yield new(Token, (kind, text[start:p], start))
+            if p != end or pattern is not m.re:  # not the token matched, or another regex: go on from its end
+                break
         else:
-            yield Token("open" if c in _OPEN else "close" if c in _CLOSE else "other", c, p)
-            p += 1
+            return
 
 
-def _kind_of(c: str) -> str:
-    if c.isspace():
-        return "ws"
-    if c in "?$":
-        return "var"
-    if c == "_":
-        return "bnode"
-    if c == "@":
-        return "lang"
-    if c.isdigit() or c == ".":
-        return "number"
-    return "name"
+def _read_further(text: str, start: int, end: int, no_string_before: dict[str, int]) -> tuple[str, int]:
+    """A quote opens a string if one can be read there; a non-ASCII character starts a name only if it is a letter."""
+    c = text[start]
+    if c in "'\"":
+        s = _string_at(text, start, c, no_string_before)
+        return ("string", s.end()) if s else ("other", end)
+    return ("name", _UNAME.match(text, start).end()) if c.isalpha() else ("other", end)
 
 
 def _line_end(text: str, p: int) -> int:
@@ -136,6 +168,9 @@ class _View:
 
     text: str
     tokens: tuple[Token, ...]
+    #: the text in upper case, where a keyword no token could spell is ruled out at C speed, not token
+    #: by token (upper() maps each character alone, so a token's upper() is a part of it)
+    words: str
     offsets: tuple[tuple[int, int], ...] = ()  # (position in this view, position in the original text)
 
     def original(self, pos: int) -> int:
@@ -240,9 +275,9 @@ def _vet(text: str, max_bytes: int, max_nesting: int, base_iri: str | None) -> t
     if size > max_bytes:
         raise QueryRejected(413, f"the query is {size} bytes; the limit is {max_bytes} bytes")
     decoded, offsets = decode_escapes(text)
-    views = [_View(text, _significant(text))]
+    views = [_View(text, _significant(text), text.upper())]
     if offsets:
-        views.append(_View(decoded, _significant(decoded), offsets))
+        views.append(_View(decoded, _significant(decoded), decoded.upper(), offsets))
     for view in views:
         _check_nesting(view, text, max_nesting)
     for view in views:
@@ -260,16 +295,14 @@ REMEMBERED_VERDICTS = 512
 _vet_remembered = functools.lru_cache(maxsize=REMEMBERED_VERDICTS)(_vet)
 
 
-def _significant(text: str) -> tuple[Token, ...]:
-    return tuple(t for t in tokenize(text) if t.kind not in ("ws", "comment"))
-
-
 def _reject(view: _View, original: str, pos: int, message: str, status: int = 400) -> QueryRejected:
     line, col = line_column(original, view.original(pos))
     return QueryRejected(status, message, line, col)
 
 
 def _check_nesting(view: _View, original: str, limit: int) -> None:
+    if sum(map(view.text.count, "{([")) <= limit:  # each open token starts with one of these characters
+        return
     depth = 0
     for t in view.tokens:
         if t.kind == "open":
@@ -281,6 +314,8 @@ def _check_nesting(view: _View, original: str, limit: int) -> None:
 
 
 def _check_service(view: _View, original: str) -> None:
+    if "SERVICE" not in view.words:
+        return
     for t in view.tokens:
         if t.kind == "name" and t.text.upper() == "SERVICE":
             raise _reject(view, original, t.pos, "SERVICE is not allowed: this endpoint makes no outbound requests")
@@ -302,13 +337,16 @@ def _plan(view: _View, original: str, base: str | None) -> QueryPlan:
         raise _reject(view, original, tokens[i].pos, f"SPARQL Update ({form}) is not accepted: this endpoint is read-only")
     if form not in QUERY_FORMS:
         form = None
+    limit = _top_limit(tokens) if "LIMIT" in view.words else None
+    if "FROM" not in view.words:
+        return QueryPlan(form, limit=limit)
     from_graphs, from_named = _from_clauses(view, original, prefixes, base)
     return QueryPlan(
         form,
         tuple(iri for iri, _ in from_graphs),
         tuple(iri for iri, _ in from_named),
         tuple(from_graphs + from_named),
-        _top_limit(tokens),
+        limit,
     )
 
 
