@@ -45,9 +45,13 @@ def granian_options(host: str, port: int, settings: dict[str, Any] | None = None
         # requests beyond the threads wait in Rust, not in Python
         "backpressure": threads,
         "http1_settings": HTTP1Settings(header_read_timeout=HEADER_SECONDS * 1000),
-        # a web process that dies (it never runs a query itself) is started again
-        "respawn_failed_workers": True,
-        "workers_kill_timeout": 30,
+        # Ctrl-C signals the whole process group: a web process stopping on its own signal would be
+        # taken for a crash and started again while the server shuts down. A web process never runs
+        # a query itself (the pool's workers do), so one that dies stops the server, for its
+        # supervisor to restart, rather than being replaced.
+        "respawn_failed_workers": False,
+        # in-flight requests get the query time limit to finish; a web process still busy is killed
+        "workers_kill_timeout": int(float(settings.get("LEMAP_QUERY_TIMEOUT") or 10)) + 5,
         "log_access": bool(settings.get("LEMAP_ACCESS_LOG")),
         "log_access_format": '%(addr)s - - [%(time)s] "%(method)s %(path)s %(protocol)s" %(status)d %(dt_ms).1f ms',
         "websockets": False,
@@ -74,7 +78,13 @@ def _run(host: str, port: int, settings) -> None:
 
     # the thread count is deliberate (most threads wait on a socket, not on the CPU): no warning
     logging.getLogger("_granian").addFilter(lambda record: "Python threads" not in record.getMessage())
-    Granian("webapp.server:_factory", **granian_options(host, port, settings)).serve()
+    global _SERVER
+    _SERVER = Granian("webapp.server:_factory", **granian_options(host, port, settings))
+    _SERVER.serve()
+
+
+#: The granian server of this process tree, as each web process's fork copied it (see :func:`_factory`).
+_SERVER = None
 
 
 def _build_in_child(path) -> None:
@@ -91,8 +101,21 @@ def _build_in_child(path) -> None:
 
 
 def _factory():
+    """The app of one web process, built in it after granian forks it."""
+    import signal
+
     from webapp import create_app
 
+    # Until granian installs the web process's own handlers (after this returns), the process has
+    # the server's, copied by the fork, which only mark the copy of the server as stopping: a
+    # SIGTERM or Ctrl-C arriving before then would be lost, and the process would serve on until
+    # killed. Such a signal now ends the process at once; it has no request yet.
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, signal.SIG_DFL)
+    # One that came between the fork and the line above was taken by the copied handler, which
+    # marked the copied server as interrupted: this process is then not wanted either.
+    if _SERVER is not None and getattr(_SERVER, "interrupt_signal", False):
+        os._exit(0)
     return create_app()
 
 

@@ -317,6 +317,9 @@ def _signal(pid: int, sig: int) -> None:
 def main(argv: list[str]) -> None:
     """Run the pool: read the config, load the data, then fork, reap and follow changes until stopped."""
     config = json.loads(argv[0])
+    # Ctrl-C reaches the whole process group: the pool is stopped by its owner (SIGTERM, or the owner's
+    # exit), after the web processes have finished their requests, not by the key itself.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     # The process that started the pool names itself: one that died before this line ran (or while the data
     # load) must still end the pool, and getppid() would already name whoever adopted it.
     parent = int(config.get("parent") or os.getppid())
