@@ -9,7 +9,7 @@ STAMP    = $(VENV)/.installed-$(shell cat pyproject.toml $(LOCK) | cksum | cut -
 HOST    ?= 127.0.0.1
 PORT    ?= 5000
 
-.PHONY: setup assets browser build serve test bench clean lock audit loadtest test-engines virtuoso
+.PHONY: setup assets browser build serve test test-main bench clean lock audit loadtest test-engines virtuoso
 
 setup: $(STAMP) assets
 
@@ -68,9 +68,14 @@ port-free:
 	  echo "make serve: port $(PORT) on $(HOST) is already in use (another lemap, or another program)." >&2; \
 	  echo "Stop it, or serve on another port: make serve PORT=$$(( $(PORT) + 1 ))" >&2; exit 2; }
 
-test: setup browser
+# The main suite and the web tests on the two external servers, side by side (about a third of the
+# wall time of one after the other on two cores: the suites wait on servers and browsers as much as
+# they compute).
+test: setup browser virtuoso
+	$(MAKE) --no-print-directory -j2 test-main test-engines
+
+test-main: setup browser
 	$(BIN)/python -m pytest
-	$(MAKE) --no-print-directory test-engines
 
 # The web tests again on each external SPARQL server (`pytest --engine oxigraph|virtuoso`, one server per
 # run, started by the tests). Which files: every test file whose tests reach the app through the app
