@@ -124,7 +124,7 @@ def test_a_damaged_store_stops_the_server_with_a_message(tmp_path) -> None:
     assert str(path) in done.stderr and "damaged" in done.stderr
 
 
-def test_ctrl_c_to_the_process_group_stops_every_process(tmp_path) -> None:
+def test_ctrl_c_to_the_process_group_stops_every_process(production_server_factory) -> None:
     """SIGINT to the whole group (a terminal's Ctrl-C) as soon as the server answers: it stops and leaves no process.
 
     The pool ignores the key and is stopped by its owner; web processes stop on it (one that misses
@@ -132,44 +132,13 @@ def test_ctrl_c_to_the_process_group_stops_every_process(tmp_path) -> None:
     """
     import os
     import signal
-    import subprocess
-    import sys
-    from pathlib import Path
 
-    path = tmp_path / "store"
-    store = ox.Store(str(path))
-    store.extend(_quads(3))
-    store.flush()
-    del store
-    root = Path(__file__).resolve().parent.parent
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    log = tmp_path / "serve.log"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "lemap_graph.cli", "serve", "--port", str(port), "--store", str(path)],
-                                cwd=root, env={**os.environ, "LEMAP_QUERY_TIMEOUT": "5"}, stdout=out,
-                                stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/sparql?query=ASK%7B%7D", timeout=5).close()
-                break
-            except OSError:
-                assert proc.poll() is None and time.monotonic() < deadline, log.read_text()
-                time.sleep(0.05)
-        os.killpg(proc.pid, signal.SIGINT)
-        # 0, or 1 when a web process stopped on the key before granian told it to (it logs an
-        # unexpected exit): either way the server stopped
-        assert proc.wait(timeout=60) in (0, 1), log.read_text()
-        time.sleep(1)  # the pool's workers are reaped by the pool as it stops
-        with pytest.raises(ProcessLookupError):
-            os.killpg(proc.pid, 0)  # nothing of the group is left
-        assert "Traceback" not in log.read_text()
-    finally:
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        proc.wait()
+    served = production_server_factory(_quads(3), {"LEMAP_QUERY_TIMEOUT": 5})
+    os.killpg(served.proc.pid, signal.SIGINT)
+    # 0, or 1 when a web process stopped on the key before granian told it to (it logs an
+    # unexpected exit): either way the server stopped
+    assert served.proc.wait(timeout=60) in (0, 1), served.log()
+    time.sleep(1)  # the pool's workers are reaped by the pool as it stops
+    with pytest.raises(ProcessLookupError):
+        os.killpg(served.proc.pid, 0)  # nothing of the group is left
+    assert "Traceback" not in served.log()
